@@ -141,8 +141,8 @@ public sealed class ManifestConsistencyTests
     {
         foreach (var pod in Workloads.PodSpecs(Build(dir).Objects).Where(p => p.Containers.Any(c => (c.Str("image") ?? "").Contains("/saol:", StringComparison.Ordinal))))
         {
-            var token = pod.Containers.SelectMany(c => c.Maps("env")).SingleOrDefault(e => e.Str("name") == "SAOL_AUTH_TOKEN");
-            Assert.True(token is not null, $"{pod} runs saol without SAOL_AUTH_TOKEN");
+            var token = pod.Containers.SelectMany(c => c.Maps("env")).SingleOrDefault(e => e.Str("name") == "SAOL_TOKEN");
+            Assert.True(token is not null, $"{pod} runs saol without SAOL_TOKEN");
             Assert.Equal("saol-auth-token", token!.At("valueFrom.secretKeyRef.name"));
         }
     }
