@@ -14,9 +14,13 @@ internal sealed class EchoService : Echo.EchoBase
     public static readonly byte[] TrailerBytes = [0, 1, 2, 250, 255];
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _endings = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _waits = new(StringComparer.Ordinal);
 
     /// <summary>"cancelled" or "deadline" once the call with this text saw its cancellation token fire.</summary>
-    public Task<string> EndingOf(string text) => Ending(text).Task;
+    public Task<string> EndingOf(string text) => Signal(_endings, text).Task;
+
+    /// <summary>Completes once the handler of the call with this text has started its delay.</summary>
+    public Task WaitingOf(string text) => Signal(_waits, text).Task;
 
     public override async Task<EchoReply> Unary(EchoRequest request, ServerCallContext context)
     {
@@ -98,20 +102,23 @@ internal sealed class EchoService : Echo.EchoBase
         {
             return;
         }
+        Signal(_waits, request.Text).TrySetResult("waiting");
         try
         {
             await Task.Delay(request.DelayMs, context.CancellationToken);
         }
         catch (OperationCanceledException)
         {
-            var atDeadline = context.Deadline != DateTime.MaxValue && DateTime.UtcNow >= context.Deadline.AddMilliseconds(-20);
-            Ending(request.Text).TrySetResult(atDeadline ? "deadline" : "cancelled");
+            // The client's own deadline timer races the server's and may reset the stream first, by
+            // the transit time of the request: "at the deadline" allows for that.
+            var atDeadline = context.Deadline != DateTime.MaxValue && DateTime.UtcNow >= context.Deadline.AddMilliseconds(-250);
+            Signal(_endings, request.Text).TrySetResult(atDeadline ? "deadline" : "cancelled");
             throw;
         }
     }
 
-    private TaskCompletionSource<string> Ending(string text) =>
-        _endings.GetOrAdd(text, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
+    private static TaskCompletionSource<string> Signal(ConcurrentDictionary<string, TaskCompletionSource<string>> signals, string text) =>
+        signals.GetOrAdd(text, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
 
     /// <summary>A request with a payload of <paramref name="size"/> deterministic bytes.</summary>
     public static EchoRequest WithPayload(string text, int size)
