@@ -1,7 +1,8 @@
 """A python3-grpcio server of saol.test.v1.Echo, the peer our C# client is tested against.
 
-Binds 127.0.0.1 on a port the OS picks and prints "PORT <n>". When a handler sees its call end
-early it prints "ENDED <text> <deadline|cancelled>". Runs until stdin closes.
+Binds 127.0.0.1 on a port the OS picks and prints "PORT <n>". When a call ends before its
+handler finished (the client cancelled or the deadline passed) it prints
+"ENDED <text> <deadline|cancelled>". Runs until stdin closes.
 Semantics match tests/Saol.Rpc.Tests/EchoService.cs.
 """
 import sys
@@ -24,26 +25,38 @@ def emit(line):
 
 
 def begin(request, context):
+    """Echoes x- headers, sets trailers, fails on request; returns the call's state."""
+    state = {"done": False}
+
+    def on_end():
+        # grpcio runs this when the call terminates for any reason; it may stop pulling a streaming
+        # handler's generator without resuming it, so this is where an early end is seen reliably.
+        if not state["done"]:
+            remaining = context.time_remaining()
+            kind = "deadline" if remaining is not None and remaining <= 0.25 else "cancelled"
+            emit(f"ENDED {request['text']} {kind}")
+
+    context.add_callback(on_end)
     echoed = [(k, v) for k, v in context.invocation_metadata() if k.startswith("x-")]
     if echoed:
         context.send_initial_metadata(echoed)
     trailers = [("x-trailer", "done"), ("x-trailer-bin", TRAILER_BYTES)]
     context.set_trailing_metadata(trailers)
     if request["fail_code"]:
+        state["done"] = True
         context.set_trailing_metadata(trailers + [("x-error-detail", "from-handler")])
         context.abort(CODES[request["fail_code"]], request["text"])
     if request["text"] == "throw":
+        state["done"] = True
         raise RuntimeError("secret internal detail")
+    return state
 
 
 def delay(request, context):
-    """Waits delay_ms; returns False (after reporting) when the call ended first."""
+    """Waits delay_ms; returns False when the call ended first."""
     end = time.monotonic() + request["delay_ms"] / 1000.0
     while time.monotonic() < end:
         if not context.is_active():
-            remaining = context.time_remaining()
-            kind = "deadline" if remaining is not None and remaining <= 0.25 else "cancelled"
-            emit(f"ENDED {request['text']} {kind}")
             return False
         time.sleep(0.005)
     return True
@@ -54,39 +67,44 @@ def reply(request, index):
 
 
 def unary(request, context):
-    begin(request, context)
+    state = begin(request, context)
     if not delay(request, context):
         return encode_reply()
+    state["done"] = True
     return reply(request, 0)
 
 
 def server_stream(request, context):
-    begin(request, context)
+    state = begin(request, context)
     for i in range(request["count"]):
         if not delay(request, context):
             return
         yield reply(request, i)
+    state["done"] = True
 
 
 def client_stream(requests, context):
-    texts, total = [], 0
+    texts, total, state = [], 0, {"done": True}
     for request in requests:
         if not texts:
-            begin(request, context)
+            state = begin(request, context)
         if not delay(request, context):
             return {}
         texts.append(request["text"])
         total += len(request["payload"])
+    state["done"] = True
     return {"text": ",".join(texts), "index": len(texts), "total_bytes": total}
 
 
 def duplex(requests, context):
+    state = {"done": True}
     for index, request in enumerate(requests):
         if index == 0:
-            begin(request, context)
+            state = begin(request, context)
         if not delay(request, context):
             return
         yield reply(request, index)
+    state["done"] = True
 
 
 def serialize(values):
