@@ -50,15 +50,7 @@ public abstract class PythonServerInteropTests<TFixture>(TFixture fixture) : ICl
     [Fact]
     public async Task ClientStream_ToGrpcio_ServerSeesAllRequests()
     {
-        var client = await fixture.ClientAsync();
-        using var call = client.ClientStream();
-
-        foreach (var (text, size) in new[] { ("a", 10), ("b", 0), ("c", 300_000) })
-        {
-            await call.RequestStream.WriteAsync(EchoService.WithPayload(text, size)).DefaultTimeout();
-        }
-        await call.RequestStream.CompleteAsync().DefaultTimeout();
-        var reply = await call.ResponseAsync.DefaultTimeout();
+        var reply = await EchoService.ClientStreamAbcAsync(await fixture.ClientAsync());
 
         Assert.Equal("a,b,c", reply.Text);
         Assert.Equal(300_010, reply.TotalBytes);
