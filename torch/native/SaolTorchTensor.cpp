@@ -10,11 +10,14 @@ using saol::T;
 using saol::wrap;
 
 namespace {
-at::TensorOptions options(int32_t dtype, int32_t device_type, int32_t device_index, int32_t requires_grad) {
-    return at::TensorOptions()
-        .dtype(saol::scalar_type(dtype))
-        .device(saol::device(device_type, device_index))
-        .requires_grad(requires_grad != 0);
+at::TensorOptions options(int32_t dtype, int32_t device_type, int32_t device_index) {
+    return at::TensorOptions().dtype(saol::scalar_type(dtype)).device(saol::device(device_type, device_index));
+}
+
+// ATen factories ignore requires_grad (torch:: adds it afterwards); so does this.
+void* leaf(at::Tensor t, int32_t requires_grad) {
+    if (requires_grad) t.set_requires_grad(true);
+    return wrap(std::move(t));
 }
 
 std::vector<at::Tensor> tensors(void** handles, int32_t count) {
@@ -96,39 +99,39 @@ SAOL_EXPORT int32_t SaolTorch_Tensor_ItemInt64(void* a, int64_t* value) {
 // ---- creation -----------------------------------------------------------------------------
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Empty(const int64_t* shape, int32_t dim, int32_t dtype, int32_t dt, int32_t di, int32_t rg, void** out) {
-    SAOL_TRY *out = wrap(at::empty(ints(shape, dim), options(dtype, dt, di, rg))); SAOL_CATCH
+    SAOL_TRY *out = leaf(at::empty(ints(shape, dim), options(dtype, dt, di)), rg); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Zeros(const int64_t* shape, int32_t dim, int32_t dtype, int32_t dt, int32_t di, int32_t rg, void** out) {
-    SAOL_TRY *out = wrap(at::zeros(ints(shape, dim), options(dtype, dt, di, rg))); SAOL_CATCH
+    SAOL_TRY *out = leaf(at::zeros(ints(shape, dim), options(dtype, dt, di)), rg); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Ones(const int64_t* shape, int32_t dim, int32_t dtype, int32_t dt, int32_t di, int32_t rg, void** out) {
-    SAOL_TRY *out = wrap(at::ones(ints(shape, dim), options(dtype, dt, di, rg))); SAOL_CATCH
+    SAOL_TRY *out = leaf(at::ones(ints(shape, dim), options(dtype, dt, di)), rg); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Full(const int64_t* shape, int32_t dim, double value, int32_t integral, int32_t dtype, int32_t dt, int32_t di, int32_t rg, void** out) {
-    SAOL_TRY *out = wrap(at::full(ints(shape, dim), saol::scalar(value, integral), options(dtype, dt, di, rg))); SAOL_CATCH
+    SAOL_TRY *out = leaf(at::full(ints(shape, dim), saol::scalar(value, integral), options(dtype, dt, di)), rg); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Rand(const int64_t* shape, int32_t dim, int32_t dtype, int32_t dt, int32_t di, int32_t rg, void** out) {
-    SAOL_TRY *out = wrap(at::rand(ints(shape, dim), options(dtype, dt, di, rg))); SAOL_CATCH
+    SAOL_TRY *out = leaf(at::rand(ints(shape, dim), options(dtype, dt, di)), rg); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Randn(const int64_t* shape, int32_t dim, int32_t dtype, int32_t dt, int32_t di, int32_t rg, void** out) {
-    SAOL_TRY *out = wrap(at::randn(ints(shape, dim), options(dtype, dt, di, rg))); SAOL_CATCH
+    SAOL_TRY *out = leaf(at::randn(ints(shape, dim), options(dtype, dt, di)), rg); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Randint(int64_t low, int64_t high, const int64_t* shape, int32_t dim, int32_t dtype, int32_t dt, int32_t di, void** out) {
-    SAOL_TRY *out = wrap(at::randint(low, high, ints(shape, dim), options(dtype, dt, di, 0))); SAOL_CATCH
+    SAOL_TRY *out = wrap(at::randint(low, high, ints(shape, dim), options(dtype, dt, di))); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Randperm(int64_t n, int32_t dtype, int32_t dt, int32_t di, void** out) {
-    SAOL_TRY *out = wrap(at::randperm(n, options(dtype, dt, di, 0))); SAOL_CATCH
+    SAOL_TRY *out = wrap(at::randperm(n, options(dtype, dt, di))); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Arange(double start, double end, double step, int32_t dtype, int32_t dt, int32_t di, void** out) {
-    SAOL_TRY *out = wrap(at::arange(start, end, step, options(dtype, dt, di, 0))); SAOL_CATCH
+    SAOL_TRY *out = wrap(at::arange(start, end, step, options(dtype, dt, di))); SAOL_CATCH
 }
 
 // Wraps memory the caller keeps alive (a pinned managed array) without copying; libtorch calls

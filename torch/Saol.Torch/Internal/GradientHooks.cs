@@ -17,14 +17,21 @@ internal static unsafe class GradientHooks
     // A hook that failed on an autograd worker thread (CUDA) is not visible through t_lastFailure.
     private static Exception? s_lastFailureAnyThread;
 
+    private static long s_live;
+
+    /// <summary>Hooks whose managed callback is still referenced by libtorch (a leak shows here).</summary>
+    internal static long LiveCount => Interlocked.Read(ref s_live);
+
     internal static HookHandle Register(Tensor tensor, Func<Tensor, Tensor?> hook)
     {
         var gc = GCHandle.Alloc(hook);
+        Interlocked.Increment(ref s_live);
         var context = (long)GCHandle.ToIntPtr(gc);
         var status = Interop.SaolTorch_Tensor_RegisterHook(tensor.Handle, &Invoke, &Release, context, out var id);
         if (status != 0)
         {
             gc.Free();
+            Interlocked.Decrement(ref s_live);
             Interop.Check(status);
         }
         return new HookHandle(tensor, id);
@@ -72,5 +79,9 @@ internal static unsafe class GradientHooks
     }
 
     [UnmanagedCallersOnly]
-    private static void Release(long context) => GCHandle.FromIntPtr(new IntPtr(context)).Free();
+    private static void Release(long context)
+    {
+        GCHandle.FromIntPtr(new IntPtr(context)).Free();
+        Interlocked.Decrement(ref s_live);
+    }
 }
