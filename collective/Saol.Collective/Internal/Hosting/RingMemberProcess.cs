@@ -125,8 +125,6 @@ internal sealed class RingMemberChild : IDisposable
     /// <summary>The child's WorkerPeer address.</summary>
     public Uri Address { get; }
 
-    public int ProcessId => _process.Id;
-
     /// <summary>
     /// Starts <paramref name="entryAssembly"/> (its app host when there is one, else through
     /// <c>dotnet exec</c>) with <paramref name="verb"/> and the member's settings, and waits for its address.
