@@ -7,6 +7,7 @@ internal static class BenchmarkRegistry
     {
         ["allreduce"] = AllReduce.AllReduceBenchmark.RunAsync,
         ["binding"] = Binding.BindingBenchmark.RunAsync,
+        ["rpc"] = Rpc.RpcBenchmark.RunAsync,
     };
 
     public static IEnumerable<string> Names => s_benchmarks.Keys;
