@@ -12,7 +12,13 @@ namespace Saol.Bench.Binding;
 /// </summary>
 internal static class BindingBenchmark
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => Task.FromResult(Run(args));
+
+    // Synchronous on purpose: every libtorch call of ours runs on this one thread, as Python's do
+    // on its main thread. OpenMP keeps a worker team per calling thread and spins differently
+    // once it manages more threads than there are cores, so steps scattered over thread-pool
+    // threads would not be comparable with Python's.
+    private static int Run(string[] args)
     {
         var o = Options.Parse(args);
         Console.WriteLine($"binding: ResNet-50 (torchvision layout) training step, batch {o.Batch}, {o.Image}x{o.Image}, " +
@@ -47,7 +53,7 @@ internal static class BindingBenchmark
         {
             _ = Step();
         }
-        await peer.WaitReadyAsync().ConfigureAwait(false);
+        peer.WaitReady();
 
         // Alternating steps see the same load from whatever else runs on the machine.
         var ours = new double[o.Steps];
@@ -66,9 +72,9 @@ internal static class BindingBenchmark
             ours[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
             self.Refresh();
             oursCpu[i] = (self.TotalProcessorTime - cpu).TotalSeconds;
-            (theirs[i], theirsCpu[i], theirsLoss[i]) = await peer.StepAsync().ConfigureAwait(false);
+            (theirs[i], theirsCpu[i], theirsLoss[i]) = peer.Step();
         }
-        await peer.QuitAsync().ConfigureAwait(false);
+        peer.Quit();
         File.Delete(weights);
 
         Console.WriteLine($"ours    : {Describe(ours, o.Batch)}");
@@ -125,39 +131,44 @@ internal static class BindingBenchmark
             return new PyTorchPeer(process);
         }
 
-        public async Task WaitReadyAsync()
+        public void WaitReady()
         {
-            var line = await ReadLineAsync().ConfigureAwait(false);
+            var line = ReadLine();
             if (line != "ready")
             {
                 throw new InvalidOperationException($"the PyTorch peer said '{line}' instead of 'ready'");
             }
         }
 
-        public async Task<(double Wall, double Cpu, double Loss)> StepAsync()
+        public (double Wall, double Cpu, double Loss) Step()
         {
-            await _process.StandardInput.WriteLineAsync("step").ConfigureAwait(false);
-            await _process.StandardInput.FlushAsync().ConfigureAwait(false);
-            var parts = (await ReadLineAsync().ConfigureAwait(false)).Split(' ');
+            _process.StandardInput.WriteLine("step");
+            _process.StandardInput.Flush();
+            var parts = ReadLine().Split(' ');
             return (double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture));
         }
 
-        public async Task QuitAsync()
+        public void Quit()
         {
-            await _process.StandardInput.WriteLineAsync("quit").ConfigureAwait(false);
-            await _process.StandardInput.FlushAsync().ConfigureAwait(false);
-            using var cts = new CancellationTokenSource(s_timeout);
-            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+            _process.StandardInput.WriteLine("quit");
+            _process.StandardInput.Flush();
+            if (!_process.WaitForExit(s_timeout))
+            {
+                throw new TimeoutException($"the PyTorch peer did not exit within {s_timeout}");
+            }
         }
 
-        private async Task<string> ReadLineAsync()
+        private string ReadLine()
         {
-            using var cts = new CancellationTokenSource(s_timeout);
-            var line = await _process.StandardOutput.ReadLineAsync(cts.Token).ConfigureAwait(false);
-            if (line is null)
+            var read = _process.StandardOutput.ReadLineAsync();
+            if (!read.Wait(s_timeout))
             {
-                await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
-                throw new InvalidOperationException($"the PyTorch peer exited ({_process.ExitCode}): {await _stderr.ConfigureAwait(false)}");
+                throw new TimeoutException($"the PyTorch peer did not answer within {s_timeout}");
+            }
+            if (read.Result is not { } line)
+            {
+                _process.WaitForExit(s_timeout);
+                throw new InvalidOperationException($"the PyTorch peer exited ({_process.ExitCode}): {_stderr.Result}");
             }
             return line.Trim();
         }
@@ -194,7 +205,7 @@ internal static class BindingBenchmark
                 ["--image"] = 224,
                 ["--threads"] = 2,
                 ["--warmup"] = 2,
-                ["--steps"] = 7,
+                ["--steps"] = 5,
             };
             for (var i = 0; i < args.Length; i += 2)
             {
