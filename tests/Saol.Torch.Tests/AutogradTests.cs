@@ -136,3 +136,64 @@ public sealed class AutogradTests
         hooks.ForEach(h => h.Dispose());
     }
 }
+
+public sealed class PostAccumulateHookTests
+{
+    [Fact]
+    public void PostAccumulateHook_SeesAccumulatedGradientOncePerBackward()
+    {
+        using var scope = NewDisposeScope();
+        var w = new nn.Parameter(ones(3));
+        var seen = new List<float[]>();
+        using (w.register_post_accumulate_grad_hook(p => seen.Add(p.grad!.ToArray<float>())))
+        {
+            (w * 2.0).sum().backward();
+            (w * 3.0).sum().backward();
+        }
+        (w * 5.0).sum().backward();
+        Assert.Equal(2, seen.Count);
+        Assert.Equal(new float[] { 2, 2, 2 }, seen[0]);
+        Assert.Equal(new float[] { 5, 5, 5 }, seen[1]);
+        w.Dispose();
+    }
+
+    [Fact]
+    public void PostAccumulateHook_ThrowingCallback_FailsBackwardAndReleases()
+    {
+        var before = Internal.GradientHooks.LiveCount;
+        using (var scope = NewDisposeScope())
+        {
+            var w = new nn.Parameter(ones(2));
+            using (w.register_post_accumulate_grad_hook(_ => throw new InvalidOperationException("peer gone")))
+            {
+                var ex = Assert.Throws<TorchException>(() => w.sum().backward());
+                Assert.IsType<InvalidOperationException>(ex.InnerException);
+            }
+            w.sum().backward();
+            w.Dispose();
+        }
+        Assert.Equal(before, Internal.GradientHooks.LiveCount);
+    }
+
+    [Fact]
+    public void PostAccumulateHook_NonLeaf_Throws()
+    {
+        using var scope = NewDisposeScope();
+        var w = ones([2], requires_grad: true);
+        var y = w * 2.0;
+        Assert.Throws<TorchArgumentException>(() => y.register_post_accumulate_grad_hook(_ => { }));
+    }
+
+    [Fact]
+    public void RngState_Restored_ReplaysSamples()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(17);
+        var state = get_rng_state();
+        Assert.Equal(ScalarType.Byte, state.dtype);
+        var a = randn(4);
+        set_rng_state(state);
+        var b = randn(4);
+        Assert.True(a.equal(b));
+    }
+}
