@@ -85,6 +85,54 @@ public sealed class DistributedGradientsTests
     }
 
     [Fact]
+    public async Task NoSync_AccumulatedMicroBatches_HandsOverTheSumOnce()
+    {
+        const int Workers = 2;
+        var options = new CollectiveOptions { BucketBytes = 64, SegmentBytes = 16 };
+        var ring = new InProcessRing(Workers);
+        var ranks = Enumerable.Range(0, Workers).Select(w => new RingAllReduce(ring[w], w, Workers, options, NullLogger.Instance)).ToArray();
+        torch.manual_seed(11);
+        var initial = s_shapes.Select(s => torch.randn(s)).ToArray();
+        var batches = Enumerable.Range(0, Workers * 2).Select(_ => torch.randn(4, 6)).ToArray();
+        var replicas = Enumerable.Range(0, Workers).Select(_ => Parameters(initial)).ToArray();
+        var syncs = Enumerable.Range(0, Workers).Select(w => new DistributedGradients(ranks[w], [replicas[w]], options)).ToArray();
+        for (var w = 0; w < Workers; w++)
+        {
+            using (syncs[w].NoSync())
+            {
+                using var first = Loss(replicas[w], batches[2 * w]);
+                first.backward();
+            }
+            using var second = Loss(replicas[w], batches[(2 * w) + 1]);
+            second.backward();
+        }
+        await Task.WhenAll(syncs.Select(s => s.SynchronizeAsync(TestContext.Current.CancellationToken))).DefaultTimeout();
+
+        // Reference: the sum of each worker's two micro-batch gradients, averaged over workers.
+        var own = batches.Select(x =>
+        {
+            var parameters = Parameters(initial);
+            using var loss = Loss(parameters, x);
+            loss.backward();
+            return parameters.Select(p => p.grad!.data<float>().ToArray()).ToArray();
+        }).ToArray();
+        for (var p = 0; p < s_shapes.Length; p++)
+        {
+            var got = replicas[0][p].grad!.data<float>().ToArray();
+            Assert.True(got.AsSpan().SequenceEqual(replicas[1][p].grad!.data<float>()), $"parameter {p}: workers differ");
+            for (var i = 0; i < got.Length; i++)
+            {
+                var expected = ((double)own[0][p][i] + own[1][p][i] + own[2][p][i] + own[3][p][i]) / Workers;
+                Assert.True(Math.Abs(got[i] - expected) <= 1e-4 * Math.Max(1, Math.Abs(expected)), $"parameter {p} element {i}: {got[i]} vs {expected}");
+            }
+        }
+        foreach (var sync in syncs)
+        {
+            sync.Dispose();
+        }
+    }
+
+    [Fact]
     public void Constructor_ReplicasDisagree_ThrowsNamingTheParameter()
     {
         var a = Parameters(s_shapes.Select(s => torch.zeros(s)).ToArray());
