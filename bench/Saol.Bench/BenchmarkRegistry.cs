@@ -5,6 +5,8 @@ internal static class BenchmarkRegistry
 {
     private static readonly Dictionary<string, Func<string[], Task<int>>> s_benchmarks = new(StringComparer.Ordinal)
     {
+        ["allreduce"] = AllReduce.AllReduceBenchmark.RunAsync,
+        ["binding"] = Binding.BindingBenchmark.RunAsync,
         ["rpc"] = Rpc.RpcBenchmark.RunAsync,
     };
 
