@@ -1,0 +1,111 @@
+using System.Threading.Channels;
+
+namespace Saol.Collective.Internal.Links;
+
+/// <summary>
+/// The receiving side of a link: segments from the left neighbour, dispatched by collective into
+/// FIFO queues (one left neighbour sends each collective's segments in order, so arrival order is
+/// protocol order; the ring checks each header against what it expects next).
+/// </summary>
+internal sealed class SegmentMailbox
+{
+    private readonly Dictionary<long, Channel<RingSegment>> _queues = [];
+    private readonly Lock _lock = new();
+    private Exception? _fault;
+
+    /// <summary>The error the mailbox was faulted with, if any.</summary>
+    public Exception? Fault => Volatile.Read(ref _fault);
+
+    public void Post(RingSegment segment)
+    {
+        Channel<RingSegment> queue;
+        lock (_lock)
+        {
+            if (_fault is not null)
+            {
+                segment.Payload.Dispose();
+                return;
+            }
+            queue = QueueOf(segment.Header.Collective);
+        }
+        if (!queue.Writer.TryWrite(segment))
+        {
+            segment.Payload.Dispose();
+        }
+    }
+
+    public async ValueTask<RingSegment> ReceiveAsync(long collective, CancellationToken cancellationToken)
+    {
+        Channel<RingSegment> queue;
+        lock (_lock)
+        {
+            if (_fault is not null)
+            {
+                throw _fault;
+            }
+            queue = QueueOf(collective);
+        }
+        try
+        {
+            return await queue.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException) when (Fault is { } fault)
+        {
+            throw fault;
+        }
+    }
+
+    public void Release(long collective)
+    {
+        Channel<RingSegment>? queue;
+        lock (_lock)
+        {
+            if (!_queues.Remove(collective, out queue))
+            {
+                return;
+            }
+        }
+        Drain(queue);
+    }
+
+    /// <summary>Fails every pending and later receive with <paramref name="error"/>; the first fault wins.</summary>
+    public bool TryFault(Exception error)
+    {
+        List<Channel<RingSegment>> queues;
+        lock (_lock)
+        {
+            if (_fault is not null)
+            {
+                return false;
+            }
+            _fault = error;
+            queues = [.. _queues.Values];
+            _queues.Clear();
+        }
+        foreach (var queue in queues)
+        {
+            queue.Writer.TryComplete(error);
+            Drain(queue);
+        }
+        return true;
+    }
+
+    private Channel<RingSegment> QueueOf(long collective)
+    {
+        if (!_queues.TryGetValue(collective, out var queue))
+        {
+            queue = Channel.CreateUnbounded<RingSegment>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            _queues.Add(collective, queue);
+        }
+        return queue;
+    }
+
+    private static void Drain(Channel<RingSegment> queue)
+    {
+        queue.Writer.TryComplete();
+        while (queue.Reader.TryRead(out var left))
+        {
+            left.Payload.Dispose();
+        }
+    }
+}

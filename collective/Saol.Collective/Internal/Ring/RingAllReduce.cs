@@ -1,0 +1,218 @@
+using Microsoft.Extensions.Logging;
+using Saol.Collective.Internal.Links;
+using Saol.Collective.Internal.Wire;
+
+namespace Saol.Collective.Internal.Ring;
+
+/// <summary>
+/// Ring all-reduce over an <see cref="IRingLink"/>: reduce-scatter then all-gather, N chunks cut
+/// into pipelined segments.
+/// </summary>
+/// <remarks>
+/// Order of additions, and why every rank ends bitwise identical: chunk c starts at rank c, which
+/// sends its own values; each following rank c+1, c+2, … adds its own values to the partial sum
+/// it received and passes it on. So chunk c is always the left fold
+/// ((x_c + x_{c+1}) + x_{c+2}) + … + x_{c−1} (indices mod N) — an order fixed by the chunk index
+/// and the ring, not by timing: a rank cannot add a segment before it has received the partial
+/// sum it extends. The last rank of the fold, c−1, owns the chunk: it finishes the sum (divides
+/// for an average), rounds it to the wire format and keeps exactly those values, then the
+/// all-gather copies those bytes verbatim around the ring. Every rank therefore holds the
+/// owner's bytes, whatever the wire format, and a rerun with the same ring order gives the same bits.
+/// </remarks>
+internal sealed partial class RingAllReduce : IAllReduce
+{
+    private readonly IRingLink _link;
+    private readonly CollectiveOptions _options;
+    private readonly ILogger _logger;
+    private readonly int _bytesPerElement;
+    private long _sequence;
+
+    public RingAllReduce(IRingLink link, int rank, int worldSize, CollectiveOptions options, ILogger logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(worldSize, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rank);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, worldSize);
+        options.Validate();
+        _link = link;
+        Rank = rank;
+        WorldSize = worldSize;
+        _options = options.Clone();
+        _logger = logger;
+        _bytesPerElement = WireCodec.BytesPerElement(_options.WireFormat);
+    }
+
+    public int Rank { get; }
+
+    public int WorldSize { get; }
+
+    public async Task AllReduceAsync(Memory<float> buffer, ReduceOp op, CancellationToken cancellationToken = default)
+    {
+        if (!Enum.IsDefined(op))
+        {
+            throw new ArgumentOutOfRangeException(nameof(op), op, "not a defined reduce operation");
+        }
+        // Every call takes a number, even a trivial one, so the ranks' numbering stays aligned.
+        var collective = Interlocked.Increment(ref _sequence);
+        if (WorldSize == 1 || buffer.IsEmpty)
+        {
+            return;
+        }
+        var layout = new RingLayout(buffer.Length, WorldSize, _options.SegmentBytes / _bytesPerElement);
+        CollectiveLog.Started(_logger, collective, Rank, buffer.Length, _options.WireFormat);
+        try
+        {
+            await ReduceScatterAsync(collective, buffer, layout, op, cancellationToken).ConfigureAwait(false);
+            await AllGatherAsync(collective, buffer, layout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var error = ex switch
+            {
+                CollectiveException c when c.Collective is not null => c,
+                CollectiveException c => new CollectiveException($"collective {collective} failed on rank {Rank}: {c.Message}", c) { PeerRank = c.PeerRank, PeerAddress = c.PeerAddress, Collective = collective },
+                OperationCanceledException when cancellationToken.IsCancellationRequested =>
+                    new CollectiveException($"collective {collective} on rank {Rank} was cancelled; the ring is unusable afterwards", ex) { Collective = collective },
+                _ => new CollectiveException($"collective {collective} failed on rank {Rank}: {ex.Message}", ex) { Collective = collective },
+            };
+            CollectiveLog.Failed(_logger, collective, Rank, error.Message);
+            // A half-finished collective leaves the neighbours waiting on this rank: break the ring
+            // so they fail now rather than at their timeout.
+            _link.Fault(error);
+            throw error;
+        }
+        finally
+        {
+            _link.Release(collective);
+        }
+    }
+
+    public ValueTask DisposeAsync() => _link.DisposeAsync();
+
+    private async Task ReduceScatterAsync(long collective, Memory<float> buffer, RingLayout layout, ReduceOp op, CancellationToken ct)
+    {
+        var own = Rank;
+        for (var g = 0; g < layout.SegmentCount(own); g++)
+        {
+            await SendAsync(Header(collective, RingPhase.ReduceScatter, 0, own, g, buffer.Length), Pack(buffer.Span, layout, own, g), ct).ConfigureAwait(false);
+        }
+        for (var s = 1; s < WorldSize; s++)
+        {
+            var chunk = layout.Behind(Rank, s);
+            var owner = s == WorldSize - 1;
+            for (var g = 0; g < layout.SegmentCount(chunk); g++)
+            {
+                var (start, length) = layout.Segment(chunk, g);
+                var segment = await ReceiveAsync(Header(collective, RingPhase.ReduceScatter, s - 1, chunk, g, buffer.Length), length, ct).ConfigureAwait(false);
+                using (segment.Payload)
+                {
+                    WireCodec.UnpackAdd(_options.WireFormat, segment.Payload.Memory.Span, buffer.Span.Slice(start, length));
+                }
+                if (!owner)
+                {
+                    await SendAsync(Header(collective, RingPhase.ReduceScatter, s, chunk, g, buffer.Length), Pack(buffer.Span, layout, chunk, g), ct).ConfigureAwait(false);
+                    continue;
+                }
+                var values = buffer.Span.Slice(start, length);
+                if (op == ReduceOp.Average)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Divide(values, WorldSize, values);
+                }
+                var final = Pack(buffer.Span, layout, chunk, g);
+                if (_options.WireFormat != WireFormat.Float32)
+                {
+                    // The owner keeps what the others will receive, so all ranks hold the same bits.
+                    WireCodec.Unpack(_options.WireFormat, final.Span, values);
+                }
+                await SendAsync(Header(collective, RingPhase.AllGather, 0, chunk, g, buffer.Length), final, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task AllGatherAsync(long collective, Memory<float> buffer, RingLayout layout, CancellationToken ct)
+    {
+        for (var t = 0; t < WorldSize - 1; t++)
+        {
+            var chunk = layout.Behind(Rank, t);
+            for (var g = 0; g < layout.SegmentCount(chunk); g++)
+            {
+                var (start, length) = layout.Segment(chunk, g);
+                var segment = await ReceiveAsync(Header(collective, RingPhase.AllGather, t, chunk, g, buffer.Length), length, ct).ConfigureAwait(false);
+                WireCodec.Unpack(_options.WireFormat, segment.Payload.Memory.Span, buffer.Span.Slice(start, length));
+                if (t < WorldSize - 2)
+                {
+                    // Forward the owner's bytes untouched: no re-rounding, no copy.
+                    await SendAsync(segment.Header with { Step = t + 1 }, segment.Payload, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    segment.Payload.Dispose();
+                }
+            }
+        }
+    }
+
+    private SegmentHeader Header(long collective, RingPhase phase, int step, int chunk, int segment, int total) =>
+        new(collective, phase, step, chunk, segment, _options.WireFormat, total);
+
+    private PooledPayload Pack(Span<float> buffer, RingLayout layout, int chunk, int segment)
+    {
+        var (start, length) = layout.Segment(chunk, segment);
+        var payload = new PooledPayload(length * _bytesPerElement);
+        WireCodec.Pack(_options.WireFormat, buffer.Slice(start, length), payload.Span);
+        return payload;
+    }
+
+    private async ValueTask SendAsync(SegmentHeader header, SegmentPayload payload, CancellationToken ct)
+    {
+        var send = _link.SendAsync(new RingSegment(header, payload), ct);
+        if (send.IsCompletedSuccessfully)
+        {
+            return;
+        }
+        try
+        {
+            await send.AsTask().WaitAsync(_options.Timeout, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new CollectiveException(
+                $"rank {Rank}: right neighbour {_link.Right} took no segment for {_options.Timeout.TotalSeconds:0.###} s ({header})", ex)
+            { PeerRank = _link.Right.Rank, PeerAddress = _link.Right.Address, Collective = header.Collective };
+        }
+    }
+
+    private async ValueTask<RingSegment> ReceiveAsync(SegmentHeader expected, int elements, CancellationToken ct)
+    {
+        RingSegment segment;
+        var receive = _link.ReceiveAsync(expected.Collective, ct);
+        if (receive.IsCompletedSuccessfully)
+        {
+            segment = receive.Result;
+        }
+        else
+        {
+            try
+            {
+                segment = await receive.AsTask().WaitAsync(_options.Timeout, ct).ConfigureAwait(false);
+            }
+            catch (TimeoutException ex)
+            {
+                throw new CollectiveException(
+                    $"rank {Rank}: no segment from left neighbour {_link.Left} for {_options.Timeout.TotalSeconds:0.###} s, waiting for {expected}", ex)
+                { PeerRank = _link.Left.Rank, PeerAddress = _link.Left.Address, Collective = expected.Collective };
+            }
+        }
+        if (segment.Header != expected || segment.Payload.Memory.Length != elements * _bytesPerElement)
+        {
+            segment.Payload.Dispose();
+            var detail = segment.Header.TotalElements != expected.TotalElements
+                ? $"buffer lengths differ across ranks ({segment.Header.TotalElements} on {_link.Left}, {expected.TotalElements} here)"
+                : segment.Header.Format != expected.Format
+                    ? $"wire formats differ across ranks ({segment.Header.Format} on {_link.Left}, {expected.Format} here)"
+                    : $"expected {expected} with {elements * _bytesPerElement} bytes, got {segment.Header} with {segment.Payload.Memory.Length} bytes";
+            throw new CollectiveException($"rank {Rank}: protocol violation from left neighbour {_link.Left}: {detail}")
+            { PeerRank = _link.Left.Rank, PeerAddress = _link.Left.Address, Collective = expected.Collective };
+        }
+        return segment;
+    }
+}
