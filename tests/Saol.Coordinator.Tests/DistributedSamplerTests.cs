@@ -58,7 +58,8 @@ public sealed class DistributedSamplerTests
     [Fact]
     public void StepsPerEpoch_DropsThePartialBatch()
     {
-        Assert.Equal(6, new DistributedSampler(103, 2, 0, 0).StepsPerEpoch(8)); // 52 per rank
+        Assert.Equal(6, DistributedSampler.StepsPerEpoch(103, 16));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DistributedSampler.StepsPerEpoch(10, 16));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DistributedSampler(10, 2, 2, 0));
     }
 

@@ -43,11 +43,15 @@ public sealed class DistributedSampler
     /// <summary>Indices each rank receives per epoch: ceil(N / W).</summary>
     public int SamplesPerRank => (DatasetSize + WorldSize - 1) / WorldSize;
 
-    /// <summary>Optimiser steps per epoch for <paramref name="perRankBatch"/> images per rank and step (the last partial batch is dropped, so every step has the full global batch).</summary>
-    public int StepsPerEpoch(int perRankBatch)
+    /// <summary>
+    /// Optimiser steps per epoch: floor(N / B). The last partial global batch is dropped, so every step has
+    /// the full global batch and the count does not depend on the world size (nor do the images of a step).
+    /// </summary>
+    public static int StepsPerEpoch(int datasetSize, int globalBatch)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(perRankBatch);
-        return SamplesPerRank / perRankBatch;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(globalBatch);
+        var steps = datasetSize / globalBatch;
+        return steps > 0 ? steps : throw new ArgumentOutOfRangeException(nameof(globalBatch), globalBatch, $"the global batch {globalBatch} is larger than the data set ({datasetSize} images)");
     }
 
     /// <summary>The permutation of epoch <paramref name="epoch"/> (identical on every rank).</summary>

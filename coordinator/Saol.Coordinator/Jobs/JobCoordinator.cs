@@ -1,0 +1,423 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Saol.Checkpoints;
+using Saol.Coordinator.Internal;
+using Saol.Coordinator.State;
+using Saol.Data.Sampling;
+
+namespace Saol.Coordinator.Jobs;
+
+/// <summary>
+/// The coordinator's logic, independent of the wire: accepts and validates jobs, registers workers,
+/// forms generations (ranks, ring order, shard plan, the checkpoint to start from), hands out
+/// assignments, watches heartbeats, records progress, evaluations and checkpoint commits (keeping
+/// the last K), and ends jobs. Every bit of state lives in the <see cref="IStateStore"/>, so a
+/// coordinator restarted against the same store carries on.
+/// </summary>
+public sealed class JobCoordinator
+{
+    private readonly IStateStore _store;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the coordinator over <paramref name="store"/>.</summary>
+    public JobCoordinator(IStateStore store, ILogger<JobCoordinator>? logger = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The store behind this coordinator.</summary>
+    public IStateStore Store => _store;
+
+    /// <summary>Validates and accepts a job spec (YAML or JSON text).</summary>
+    /// <exception cref="JobSpecException">The spec is invalid; the message names the field.</exception>
+    public async Task<JobRecord> SubmitAsync(string specText, CancellationToken cancellationToken = default)
+    {
+        var spec = JobSpecLoader.Parse(specText);
+        CheckDataset(spec);
+        var id = "job-" + await _store.NextIdAsync("job", cancellationToken).ConfigureAwait(false);
+        var job = await _store.TryCreateJobAsync(JobRecord.New(id, JobSpecLoader.ToJson(spec), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false)
+            ?? throw new StateStoreException($"job id {id} was allocated twice");
+        CoordinatorLog.JobSubmitted(_logger, id, spec.Name, spec.Cluster.Workers, spec.Cluster.DevicesPerWorker, spec.Training.GlobalBatch);
+        return job;
+    }
+
+    /// <summary>
+    /// Starts a new job that continues from a checkpoint: a catalog id, or the path of a checkpoint
+    /// directory. The checkpoint is verified first (a checksum error refuses it); the new job takes the
+    /// spec recorded in its manifest and its catalog starts with that checkpoint.
+    /// </summary>
+    /// <exception cref="CheckpointCorruptException">The checkpoint does not verify.</exception>
+    /// <exception cref="ArgumentException">Neither a known id nor a checkpoint directory.</exception>
+    public async Task<JobRecord> ResumeAsync(string checkpointIdOrPath, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(checkpointIdOrPath);
+        var record = await _store.GetCheckpointAsync(checkpointIdOrPath, cancellationToken).ConfigureAwait(false);
+        LoadedCheckpoint checkpoint;
+        if (record is not null)
+        {
+            checkpoint = CheckpointDirectory.Open(record.Path, record.ManifestSha256);
+        }
+        else if (Directory.Exists(checkpointIdOrPath))
+        {
+            checkpoint = CheckpointDirectory.Open(checkpointIdOrPath);
+        }
+        else
+        {
+            throw new ArgumentException($"'{checkpointIdOrPath}' is neither a checkpoint id in the catalog nor a checkpoint directory", nameof(checkpointIdOrPath));
+        }
+        var job = await SubmitAsync(checkpoint.Manifest.JobSpec.GetRawText(), cancellationToken).ConfigureAwait(false);
+        var seed = new CheckpointRecord($"{job.Id}/{checkpoint.Manifest.CheckpointId}", job.Id, checkpoint.Manifest.Step, checkpoint.Manifest.Epoch,
+            checkpoint.Path, checkpoint.ManifestSha256, _time.GetUtcNow());
+        await _store.TryAddCheckpointAsync(seed, cancellationToken).ConfigureAwait(false);
+        return await _store.UpdateJobAsync(job.Id, j => j with { Message = $"resumes from {checkpoint.Path} (step {checkpoint.Manifest.Step})" }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Registers a worker with <paramref name="jobId"/>, or — when it is null — with the oldest job still
+    /// waiting for workers. Forms the first generation as soon as enough workers are live.
+    /// </summary>
+    /// <returns>The job the worker joined.</returns>
+    /// <exception cref="InvalidOperationException">No job is waiting for workers, or the job has ended.</exception>
+    public async Task<string> RegisterWorkerAsync(string? jobId, WorkerRegistration registration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        JobRecord job;
+        if (jobId is null)
+        {
+            var jobs = await _store.ListJobsAsync(cancellationToken).ConfigureAwait(false);
+            job = jobs.FirstOrDefault(j => j.Status == JobStatus.Pending) ?? jobs.FirstOrDefault(j => !j.IsTerminal)
+                ?? throw new InvalidOperationException("no job is waiting for workers; submit one first");
+        }
+        else
+        {
+            job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+        }
+        if (job.IsTerminal)
+        {
+            throw new InvalidOperationException($"job {job.Id} is {job.Status.ToString().ToLowerInvariant()}; it takes no workers");
+        }
+        var spec = JobSpecLoader.Parse(job.SpecJson);
+        await _store.RegisterWorkerAsync(job.Id, registration, Lease(spec), cancellationToken).ConfigureAwait(false);
+        CoordinatorLog.WorkerRegistered(_logger, job.Id, registration.WorkerId, registration.Address);
+        await TryFormGenerationAsync(job.Id, cancellationToken).ConfigureAwait(false);
+        return job.Id;
+    }
+
+    /// <summary>Waits until a generation newer than <paramref name="afterGeneration"/> includes the worker, and returns its assignment.</summary>
+    /// <exception cref="OperationCanceledException">The job ended before such a generation formed, or <paramref name="cancellationToken"/> fired.</exception>
+    public async Task<WorkerAssignment> AwaitAssignmentAsync(string jobId, string workerId, long afterGeneration, CancellationToken cancellationToken = default)
+    {
+        await using var subscription = await _store.WatchJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+            if (job.IsTerminal)
+            {
+                throw new OperationCanceledException($"job {jobId} is {job.Status.ToString().ToLowerInvariant()}");
+            }
+            if (job.PlanJson is not null && job.Generation > afterGeneration)
+            {
+                var plan = GenerationPlan.FromJson(job.PlanJson);
+                var rank = plan.RankOf(workerId);
+                if (rank >= 0)
+                {
+                    return new WorkerAssignment(jobId, workerId, rank, job.SpecJson, plan);
+                }
+            }
+            await subscription.Changes.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Extends the worker's lease and tells it whether to go on.</summary>
+    public async Task<WorkerDirective> HeartbeatAsync(string jobId, string workerId, long generation, CancellationToken cancellationToken = default)
+    {
+        var job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+        if (job.IsTerminal)
+        {
+            return WorkerDirective.Stop;
+        }
+        var spec = JobSpecLoader.Parse(job.SpecJson);
+        if (!await _store.HeartbeatAsync(jobId, workerId, Lease(spec), cancellationToken).ConfigureAwait(false))
+        {
+            return WorkerDirective.Reregister;
+        }
+        return job.PlanJson is not null && job.Generation == generation ? WorkerDirective.Continue : WorkerDirective.Regroup;
+    }
+
+    /// <summary>Records training progress of the job's current generation (reports of older generations are ignored).</summary>
+    public async Task<bool> ReportProgressAsync(string jobId, long generation, long step, int epoch, double loss, double learningRate, double imagesPerSecond, CancellationToken cancellationToken = default)
+    {
+        var progress = new JobProgress(step, epoch, loss, learningRate, imagesPerSecond, _time.GetUtcNow());
+        return await _store.ReportProgressAsync(jobId, generation, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Records an epoch-end evaluation of both heads in the job's message.</summary>
+    public async Task ReportEvaluationAsync(string jobId, long generation, int epoch, double accuracySaol, double accuracyGapFc, CancellationToken cancellationToken = default)
+    {
+        await _store.UpdateJobAsync(jobId, j => j.Generation != generation || j.IsTerminal ? j : j with
+        {
+            Message = FormattableString.Invariant($"epoch {epoch}: test_accuracy_saol={accuracySaol:F4} test_accuracy_gapfc={accuracyGapFc:F4}"),
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Commits a checkpoint a worker has written (renamed into place and synced) to the job's catalog,
+    /// then prunes the catalog to the newest <c>checkpoint.keep_last</c>, deleting the pruned directories
+    /// that belong to this job.
+    /// </summary>
+    public async Task<CheckpointRecord> CommitCheckpointAsync(string jobId, long generation, WrittenCheckpoint written, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(written);
+        var job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+        if (job.Generation != generation)
+        {
+            throw new InvalidOperationException($"job {jobId} is at generation {job.Generation}; a checkpoint of generation {generation} is stale");
+        }
+        var record = new CheckpointRecord($"{jobId}/{written.Id}", jobId, written.Step, written.Epoch, written.Path, written.ManifestSha256, _time.GetUtcNow());
+        if (!await _store.TryAddCheckpointAsync(record, cancellationToken).ConfigureAwait(false))
+        {
+            // The same step again (a regrouped generation re-reached it): the directory was replaced, so is the record.
+            await _store.RemoveCheckpointAsync(jobId, record.Id, cancellationToken).ConfigureAwait(false);
+            await _store.TryAddCheckpointAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        CoordinatorLog.CheckpointCommitted(_logger, jobId, record.Id, record.Step);
+
+        var spec = JobSpecLoader.Parse(job.SpecJson);
+        var catalog = await _store.ListCheckpointsAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var ownRoot = Path.GetFullPath(CheckpointRoot(spec, jobId)) + Path.DirectorySeparatorChar;
+        foreach (var old in catalog.Take(Math.Max(0, catalog.Count - spec.Checkpoint.KeepLast)))
+        {
+            await _store.RemoveCheckpointAsync(jobId, old.Id, cancellationToken).ConfigureAwait(false);
+            // A resumed job's first entry is another job's checkpoint: never delete what is not ours.
+            if (Path.GetFullPath(old.Path).StartsWith(ownRoot, StringComparison.Ordinal))
+            {
+                try
+                {
+                    CheckpointDirectory.Delete(old.Path);
+                }
+                catch (IOException e)
+                {
+                    CoordinatorLog.PruneFailed(_logger, jobId, old.Path, e);
+                }
+            }
+        }
+        return record;
+    }
+
+    /// <summary>Ends the job as completed, with its summary (final accuracies and checkpoint).</summary>
+    public Task<JobRecord> CompleteAsync(string jobId, long generation, string summary, CancellationToken cancellationToken = default) =>
+        FinishAsync(jobId, generation, JobStatus.Completed, summary, cancellationToken);
+
+    /// <summary>Ends the job as failed with the reason a worker gave.</summary>
+    public Task<JobRecord> FailAsync(string jobId, long generation, string reason, CancellationToken cancellationToken = default) =>
+        FinishAsync(jobId, generation, JobStatus.Failed, reason, cancellationToken);
+
+    /// <summary>Cancels the job; its workers stop at their next heartbeat.</summary>
+    public Task<JobRecord> CancelAsync(string jobId, CancellationToken cancellationToken = default) =>
+        FinishAsync(jobId, generation: null, JobStatus.Cancelled, "cancelled on request", cancellationToken);
+
+    /// <summary>The job, or null.</summary>
+    public Task<JobRecord?> GetJobAsync(string jobId, CancellationToken cancellationToken = default) => _store.GetJobAsync(jobId, cancellationToken);
+
+    /// <summary>Every job, oldest first.</summary>
+    public Task<IReadOnlyList<JobRecord>> ListJobsAsync(CancellationToken cancellationToken = default) => _store.ListJobsAsync(cancellationToken);
+
+    /// <summary>The job's committed checkpoints, oldest first.</summary>
+    public Task<IReadOnlyList<CheckpointRecord>> ListCheckpointsAsync(string jobId, CancellationToken cancellationToken = default) => _store.ListCheckpointsAsync(jobId, cancellationToken);
+
+    /// <summary>The job's state now and after every change, until it ends (the terminal state is the last item).</summary>
+    public async IAsyncEnumerable<JobRecord> WatchAsync(string jobId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var subscription = await _store.WatchJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+            yield return job;
+            if (job.IsTerminal)
+            {
+                yield break;
+            }
+            await subscription.Changes.ReadAsync(cancellationToken).ConfigureAwait(false);
+            // Coalesce a burst of notifications into one snapshot.
+            while (subscription.Changes.TryRead(out _))
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// The monitor: every <paramref name="interval"/>, expires workers whose lease ran out, breaks the
+    /// generation of any job that lost a member, and forms new generations where enough workers are live.
+    /// Runs until <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public async Task RunMonitorAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, _time);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await CheckOnceAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One pass of the monitor over every live job.</summary>
+    public async Task CheckOnceAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var job in await _store.ListJobsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (job.IsTerminal)
+            {
+                continue;
+            }
+            try
+            {
+                var expired = await _store.ExpireWorkersAsync(job.Id, cancellationToken).ConfigureAwait(false);
+                if (expired.Count > 0 && job.PlanJson is not null)
+                {
+                    var plan = GenerationPlan.FromJson(job.PlanJson);
+                    var lost = expired.FirstOrDefault(w => plan.RankOf(w.WorkerId) >= 0);
+                    if (lost is not null)
+                    {
+                        CoordinatorLog.WorkerLost(_logger, job.Id, lost.WorkerId, job.Generation);
+                        await _store.UpdateJobAsync(job.Id, j => j.Generation != job.Generation || j.IsTerminal ? j : j with
+                        {
+                            Status = JobStatus.Pending,
+                            PlanJson = null,
+                            Message = $"worker {lost.WorkerId} lost; waiting for workers to form generation {job.Generation + 1}",
+                        }, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                await TryFormGenerationAsync(job.Id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is StateStoreException or JobSpecException or IOException)
+            {
+                CoordinatorLog.MonitorFailed(_logger, job.Id, e);
+            }
+        }
+    }
+
+    /// <summary>The directory holding a job's checkpoints: <c>checkpoint.directory/&lt;job id&gt;</c>.</summary>
+    public static string CheckpointRoot(JobSpec spec, string jobId)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return Path.Combine(spec.Checkpoint.Directory, jobId);
+    }
+
+    private async Task TryFormGenerationAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+        if (job.IsTerminal)
+        {
+            return;
+        }
+        var spec = JobSpecLoader.Parse(job.SpecJson);
+        var live = await _store.ListLiveWorkersAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (job.PlanJson is not null)
+        {
+            // An elastic job running below full size grows again when workers come back.
+            var world = GenerationPlan.FromJson(job.PlanJson).WorldSize;
+            if (spec.Cluster.Elastic && world < spec.Cluster.Workers && live.Count > world)
+            {
+                job = await _store.UpdateJobAsync(jobId, j => j.Generation != job.Generation ? j : j with
+                {
+                    Status = JobStatus.Pending,
+                    PlanJson = null,
+                    Message = $"{live.Count} workers live; regrouping into generation {job.Generation + 1}",
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            if (job.PlanJson is not null)
+            {
+                return;
+            }
+        }
+        // The first generation waits for the full size; after a loss an elastic job goes on with at least min_workers.
+        var needed = job.Generation == 0 ? spec.Cluster.Workers : spec.MinimumWorkers();
+        if (live.Count < needed)
+        {
+            return;
+        }
+        var members = live.Take(spec.Cluster.Workers).ToArray();
+        var shard = ShardPlan.Create(spec.Training.GlobalBatch, members.Length, spec.Cluster.DevicesPerWorker, spec.Cluster.Elastic, spec.FullPerDeviceBatch());
+        var datasetSize = spec.DatasetDescriptor().TrainCount();
+        var stepsPerEpoch = DistributedSampler.StepsPerEpoch(datasetSize, spec.Training.GlobalBatch);
+        var totalSteps = (long)spec.Training.Epochs * stepsPerEpoch;
+        if (spec.Training.MaxSteps > 0)
+        {
+            totalSteps = Math.Min(totalSteps, spec.Training.MaxSteps);
+        }
+        var resume = await NewestValidCheckpointAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var formed = await _store.UpdateJobAsync(jobId, j =>
+        {
+            if (j.IsTerminal || j.PlanJson is not null)
+            {
+                return j;
+            }
+            var ranks = members.Select((w, r) => new RankAssignment(r, w.WorkerId, w.Registration.Address, w.Registration.Devices)).ToArray();
+            var plan = new GenerationPlan(j.Generation + 1, ranks, shard, datasetSize, stepsPerEpoch, totalSteps, resume);
+            return j with { Status = JobStatus.Running, Generation = plan.Generation, PlanJson = plan.ToJson() };
+        }, cancellationToken).ConfigureAwait(false);
+        if (formed.PlanJson is not null && formed.Generation > job.Generation)
+        {
+            CoordinatorLog.GenerationFormed(_logger, jobId, formed.Generation, members.Length, shard.PerDeviceBatch, shard.AccumulationSteps, resume?.Step ?? 0);
+        }
+    }
+
+    /// <summary>The newest catalog entry that verifies; entries that fail their checksums are dropped from the catalog.</summary>
+    private async Task<ResumePoint?> NewestValidCheckpointAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var catalog = await _store.ListCheckpointsAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var refused = new List<string>();
+        var byPath = catalog.ToDictionary(c => Path.GetFullPath(c.Path), StringComparer.Ordinal);
+        var loaded = CheckpointDirectory.OpenNewestValid(
+            catalog.Reverse().Select(c => (c.Path, (string?)c.ManifestSha256)),
+            (path, _) => refused.Add(path));
+        foreach (var path in refused)
+        {
+            await _store.RemoveCheckpointAsync(jobId, byPath[Path.GetFullPath(path)].Id, cancellationToken).ConfigureAwait(false);
+        }
+        if (loaded is null)
+        {
+            return null;
+        }
+        var record = byPath[loaded.Path];
+        return new ResumePoint(record.Id, record.Path, record.ManifestSha256, record.Step);
+    }
+
+    private async Task<JobRecord> FinishAsync(string jobId, long? generation, JobStatus status, string message, CancellationToken cancellationToken)
+    {
+        var job = await _store.UpdateJobAsync(jobId, j => j.IsTerminal || (generation is not null && j.Generation != generation) ? j : j with
+        {
+            Status = status,
+            Message = message,
+        }, cancellationToken).ConfigureAwait(false);
+        if (job.Status == status)
+        {
+            CoordinatorLog.JobFinished(_logger, jobId, status.ToString().ToLowerInvariant(), message);
+        }
+        return job;
+    }
+
+    private static void CheckDataset(JobSpec spec)
+    {
+        int count;
+        try
+        {
+            count = spec.DatasetDescriptor().TrainCount();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            throw new JobSpecException([new JobSpecError("dataset.path", e.Message)]);
+        }
+        if (spec.Training.GlobalBatch > count)
+        {
+            throw new JobSpecException([new JobSpecError("training.global_batch", $"{spec.Training.GlobalBatch} is larger than the training set ({count} images)")]);
+        }
+    }
+
+    private static TimeSpan Lease(JobSpec spec) => TimeSpan.FromSeconds(spec.Cluster.HeartbeatTimeoutSeconds);
+}
