@@ -3,21 +3,22 @@ namespace Saol.Coordinator.State.Internal;
 /// <summary>Argument checks both implementations share, so they refuse the same inputs with the same messages.</summary>
 internal static class StoreArguments
 {
+    /// <summary>
+    /// Ids name Redis keys (<c>{prefix}job:{id}:workers</c>), so they are kept to a character set without the key
+    /// separator: letters, digits, '.', '_' and '-', 1 to 128 characters.
+    /// </summary>
     public static void Id(string value, string name)
     {
         ArgumentNullException.ThrowIfNull(value, name);
-        if (value.Length == 0 || value.Length > 256 || string.IsNullOrWhiteSpace(value))
+        if (value.Length is 0 or > MaxIdLength || !value.All(IsIdChar))
         {
-            throw new ArgumentException($"{name} must be a non-blank string of at most 256 characters", name);
-        }
-        foreach (var c in value)
-        {
-            if (char.IsControl(c))
-            {
-                throw new ArgumentException($"{name} must not contain control characters", name);
-            }
+            throw new ArgumentException($"{name} '{value}' is not a valid id: use 1 to {MaxIdLength} letters, digits, '.', '_' or '-'", name);
         }
     }
+
+    public const int MaxIdLength = 128;
+
+    private static bool IsIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-';
 
     public static void Lease(TimeSpan lease)
     {
