@@ -23,13 +23,12 @@ public sealed class JobCoordinatorTests : IDisposable
           workers: {workers}
           elastic: {(elastic ? "true" : "false")}
           min_workers: {minWorkers}
-          heartbeat_timeout_seconds: 10
         checkpoint:
           directory: {_dir.Path}
           keep_last: {keepLast}
         """;
 
-    private JobCoordinator Create() => new(StateStore.CreateInMemory(_clock), timeProvider: _clock);
+    private JobCoordinator Create() => new(StateStore.CreateInMemory(_clock), new CoordinatorOptions { WorkerLease = TimeSpan.FromSeconds(10) }, timeProvider: _clock);
 
     private static WorkerRegistration Worker(string id) => new(id, $"127.0.0.1:{5000 + id.Length}", 1, "node");
 

@@ -21,11 +21,16 @@ public sealed class JobCoordinator
     private readonly IStateStore _store;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly CoordinatorOptions _options;
+    // Consecutive failed generations per job, with the step they failed at; advisory, so memory is enough.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Step, int Count)> _failures = new(StringComparer.Ordinal);
 
     /// <summary>Creates the coordinator over <paramref name="store"/>.</summary>
-    public JobCoordinator(IStateStore store, ILogger<JobCoordinator>? logger = null, TimeProvider? timeProvider = null)
+    public JobCoordinator(IStateStore store, CoordinatorOptions? options = null, ILogger<JobCoordinator>? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(store);
+        _options = options ?? new CoordinatorOptions();
+        _options.Validate();
         _store = store;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
@@ -34,11 +39,19 @@ public sealed class JobCoordinator
     /// <summary>The store behind this coordinator.</summary>
     public IStateStore Store => _store;
 
+    /// <summary>The coordinator's settings.</summary>
+    public CoordinatorOptions Options => _options;
+
     /// <summary>Validates and accepts a job spec (YAML or JSON text).</summary>
     /// <exception cref="JobSpecException">The spec is invalid; the message names the field.</exception>
-    public async Task<JobRecord> SubmitAsync(string specText, CancellationToken cancellationToken = default)
+    public Task<JobRecord> SubmitAsync(string specText, CancellationToken cancellationToken = default) =>
+        SubmitAsync(JobSpecLoader.Parse(specText), cancellationToken);
+
+    /// <summary>Validates and accepts a job spec.</summary>
+    /// <exception cref="JobSpecException">The spec is invalid; the message names the field.</exception>
+    public async Task<JobRecord> SubmitAsync(JobSpec spec, CancellationToken cancellationToken = default)
     {
-        var spec = JobSpecLoader.Parse(specText);
+        JobSpecLoader.Validate(spec);
         CheckDataset(spec);
         var id = "job-" + await _store.NextIdAsync("job", cancellationToken).ConfigureAwait(false);
         var job = await _store.TryCreateJobAsync(JobRecord.New(id, JobSpecLoader.ToJson(spec), _time.GetUtcNow()), cancellationToken).ConfigureAwait(false)
@@ -87,25 +100,25 @@ public sealed class JobCoordinator
     public async Task<string> RegisterWorkerAsync(string? jobId, WorkerRegistration registration, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(registration);
-        JobRecord job;
-        if (jobId is null)
-        {
-            var jobs = await _store.ListJobsAsync(cancellationToken).ConfigureAwait(false);
-            job = jobs.FirstOrDefault(j => j.Status == JobStatus.Pending) ?? jobs.FirstOrDefault(j => !j.IsTerminal)
-                ?? throw new InvalidOperationException("no job is waiting for workers; submit one first");
-        }
-        else
-        {
-            job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
-        }
+        var job = await _store.GetJobAsync(jobId ?? await PickJobForWorkerAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)
+            ?? throw new JobNotFoundException(jobId ?? "");
         if (job.IsTerminal)
         {
             throw new InvalidOperationException($"job {job.Id} is {job.Status.ToString().ToLowerInvariant()}; it takes no workers");
         }
-        var spec = JobSpecLoader.Parse(job.SpecJson);
-        await _store.RegisterWorkerAsync(job.Id, registration, Lease(spec), cancellationToken).ConfigureAwait(false);
+        await _store.RegisterWorkerAsync(job.Id, registration, _options.WorkerLease, cancellationToken).ConfigureAwait(false);
         CoordinatorLog.WorkerRegistered(_logger, job.Id, registration.WorkerId, registration.Address);
         await TryFormGenerationAsync(job.Id, cancellationToken).ConfigureAwait(false);
+        return job.Id;
+    }
+
+    /// <summary>The job a worker that named none joins: the oldest waiting for workers, else the oldest still running.</summary>
+    /// <exception cref="InvalidOperationException">No job needs workers.</exception>
+    public async Task<string> PickJobForWorkerAsync(CancellationToken cancellationToken = default)
+    {
+        var jobs = await _store.ListJobsAsync(cancellationToken).ConfigureAwait(false);
+        var job = jobs.FirstOrDefault(j => j.Status == JobStatus.Pending) ?? jobs.FirstOrDefault(j => !j.IsTerminal)
+            ?? throw new InvalidOperationException("no job is waiting for workers; submit one first");
         return job.Id;
     }
 
@@ -142,8 +155,7 @@ public sealed class JobCoordinator
         {
             return WorkerDirective.Stop;
         }
-        var spec = JobSpecLoader.Parse(job.SpecJson);
-        if (!await _store.HeartbeatAsync(jobId, workerId, Lease(spec), cancellationToken).ConfigureAwait(false))
+        if (!await _store.HeartbeatAsync(jobId, workerId, _options.WorkerLease, cancellationToken).ConfigureAwait(false))
         {
             return WorkerDirective.Reregister;
         }
@@ -160,10 +172,8 @@ public sealed class JobCoordinator
     /// <summary>Records an epoch-end evaluation of both heads in the job's message.</summary>
     public async Task ReportEvaluationAsync(string jobId, long generation, int epoch, double accuracySaol, double accuracyGapFc, CancellationToken cancellationToken = default)
     {
-        await _store.UpdateJobAsync(jobId, j => j.Generation != generation || j.IsTerminal ? j : j with
-        {
-            Message = FormattableString.Invariant($"epoch {epoch}: test_accuracy_saol={accuracySaol:F4} test_accuracy_gapfc={accuracyGapFc:F4}"),
-        }, cancellationToken).ConfigureAwait(false);
+        var message = new JobEvaluation(epoch, accuracySaol, accuracyGapFc).ToString();
+        await _store.UpdateJobAsync(jobId, j => j.Generation != generation || j.IsTerminal || j.Message == message ? j : j with { Message = message }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -171,7 +181,8 @@ public sealed class JobCoordinator
     /// then prunes the catalog to the newest <c>checkpoint.keep_last</c>, deleting the pruned directories
     /// that belong to this job.
     /// </summary>
-    public async Task<CheckpointRecord> CommitCheckpointAsync(string jobId, long generation, WrittenCheckpoint written, CancellationToken cancellationToken = default)
+    /// <returns>The catalogued checkpoint and the ids pruned from the catalog.</returns>
+    public async Task<(CheckpointRecord Record, IReadOnlyList<string> Pruned)> CommitCheckpointAsync(string jobId, long generation, WrittenCheckpoint written, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(written);
         var job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
@@ -191,8 +202,11 @@ public sealed class JobCoordinator
         var spec = JobSpecLoader.Parse(job.SpecJson);
         var catalog = await _store.ListCheckpointsAsync(jobId, cancellationToken).ConfigureAwait(false);
         var ownRoot = Path.GetFullPath(CheckpointRoot(spec, jobId)) + Path.DirectorySeparatorChar;
-        foreach (var old in catalog.Take(Math.Max(0, catalog.Count - spec.Checkpoint.KeepLast)))
+        var prune = spec.Checkpoint.KeepLast == 0 ? 0 : Math.Max(0, catalog.Count - spec.Checkpoint.KeepLast);
+        var pruned = new List<string>();
+        foreach (var old in catalog.Take(prune))
         {
+            pruned.Add(old.Id);
             await _store.RemoveCheckpointAsync(jobId, old.Id, cancellationToken).ConfigureAwait(false);
             // A resumed job's first entry is another job's checkpoint: never delete what is not ours.
             if (Path.GetFullPath(old.Path).StartsWith(ownRoot, StringComparison.Ordinal))
@@ -207,7 +221,86 @@ public sealed class JobCoordinator
                 }
             }
         }
-        return record;
+        return (record, pruned);
+    }
+
+    /// <summary>
+    /// Reopens a failed or cancelled job: it keeps its id and forms a new generation that starts from
+    /// <paramref name="checkpointId"/> (newer catalog entries are dropped), or from the newest valid
+    /// checkpoint when that is null.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The job is not failed or cancelled, or the checkpoint is not in its catalog.</exception>
+    public async Task<JobRecord> ReopenAsync(string jobId, string? checkpointId, CancellationToken cancellationToken = default)
+    {
+        var job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+        if (job.Status is not (JobStatus.Failed or JobStatus.Cancelled))
+        {
+            throw new InvalidOperationException($"job {jobId} is {job.Status.ToString().ToLowerInvariant()}; only failed or cancelled jobs resume");
+        }
+        var catalog = await _store.ListCheckpointsAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (!string.IsNullOrEmpty(checkpointId))
+        {
+            var index = catalog.ToList().FindIndex(c => c.Id == checkpointId);
+            if (index < 0)
+            {
+                throw new InvalidOperationException($"checkpoint {checkpointId} is not in the catalog of job {jobId}");
+            }
+            CheckpointDirectory.Open(catalog[index].Path, catalog[index].ManifestSha256);
+            foreach (var newer in catalog.Skip(index + 1))
+            {
+                await _store.RemoveCheckpointAsync(jobId, newer.Id, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        _failures.TryRemove(jobId, out _);
+        job = await _store.UpdateJobAsync(jobId, j => j with { Status = JobStatus.Pending, PlanJson = null, Message = "resuming" }, cancellationToken).ConfigureAwait(false);
+        await TryFormGenerationAsync(jobId, cancellationToken).ConfigureAwait(false);
+        return await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? job;
+    }
+
+    /// <summary>
+    /// A worker of the current generation failed (its error is usually a lost peer): the generation
+    /// re-forms from the newest checkpoint; after <see cref="MaxGenerationFailures"/> failures in a row
+    /// without progress the job fails with the error.
+    /// </summary>
+    public async Task WorkerFailedAsync(string jobId, string workerId, long generation, string error, CancellationToken cancellationToken = default)
+    {
+        var job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+        if (job.IsTerminal || job.Generation != generation || job.PlanJson is null)
+        {
+            return;
+        }
+        var (step, count) = _failures.GetValueOrDefault(jobId);
+        count = step == job.Progress.Step ? count + 1 : 1;
+        _failures[jobId] = (job.Progress.Step, count);
+        if (count >= MaxGenerationFailures)
+        {
+            await FailAsync(jobId, generation, $"worker {workerId} failed ({count} generations in a row without progress): {error}", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        CoordinatorLog.WorkerLost(_logger, jobId, workerId, generation);
+        await _store.UpdateJobAsync(jobId, j => j.Generation != generation || j.IsTerminal ? j : j with
+        {
+            Status = JobStatus.Pending,
+            PlanJson = null,
+            Message = $"worker {workerId} failed: {error}; re-forming",
+        }, cancellationToken).ConfigureAwait(false);
+        await TryFormGenerationAsync(jobId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Generations in a row that may fail without a step of progress before the job fails. 3.</summary>
+    public const int MaxGenerationFailures = 3;
+
+    /// <summary>
+    /// Rank 0 finished the run: the job completes with the summary line
+    /// <c>test_accuracy_saol=… test_accuracy_gapfc=… checkpoint=…</c> (the last evaluation and the newest checkpoint).
+    /// </summary>
+    public async Task<JobRecord> WorkerDoneAsync(string jobId, long generation, CancellationToken cancellationToken = default)
+    {
+        var job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+        var latest = await _store.GetLatestCheckpointAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var evaluation = JobEvaluation.Parse(job.Message);
+        var summary = FormattableString.Invariant($"test_accuracy_saol={evaluation?.AccuracySaol ?? double.NaN:F4} test_accuracy_gapfc={evaluation?.AccuracyGapFc ?? double.NaN:F4} checkpoint={latest?.Path ?? "none"}");
+        return await CompleteAsync(jobId, generation, summary, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Ends the job as completed, with its summary (final accuracies and checkpoint).</summary>
@@ -219,8 +312,8 @@ public sealed class JobCoordinator
         FinishAsync(jobId, generation, JobStatus.Failed, reason, cancellationToken);
 
     /// <summary>Cancels the job; its workers stop at their next heartbeat.</summary>
-    public Task<JobRecord> CancelAsync(string jobId, CancellationToken cancellationToken = default) =>
-        FinishAsync(jobId, generation: null, JobStatus.Cancelled, "cancelled on request", cancellationToken);
+    public Task<JobRecord> CancelAsync(string jobId, string? reason = null, CancellationToken cancellationToken = default) =>
+        FinishAsync(jobId, generation: null, JobStatus.Cancelled, "cancelled: " + (reason ?? "on request"), cancellationToken);
 
     /// <summary>The job, or null.</summary>
     public Task<JobRecord?> GetJobAsync(string jobId, CancellationToken cancellationToken = default) => _store.GetJobAsync(jobId, cancellationToken);
@@ -418,6 +511,4 @@ public sealed class JobCoordinator
             throw new JobSpecException([new JobSpecError("training.global_batch", $"{spec.Training.GlobalBatch} is larger than the training set ({count} images)")]);
         }
     }
-
-    private static TimeSpan Lease(JobSpec spec) => TimeSpan.FromSeconds(spec.Cluster.HeartbeatTimeoutSeconds);
 }

@@ -161,9 +161,6 @@ public sealed class ClusterSpec
 
     /// <summary>The fewest workers an elastic job runs with (0 = <see cref="Workers"/>). Defaults to 0.</summary>
     public int MinWorkers { get; set; }
-
-    /// <summary>A worker silent for this long is declared dead. Defaults to 30 s.</summary>
-    public double HeartbeatTimeoutSeconds { get; set; } = 30;
 }
 
 /// <summary>The checkpoint policy.</summary>
@@ -178,6 +175,6 @@ public sealed class CheckpointSpec
     /// <summary>Also writes one at the end of every epoch. Defaults to true.</summary>
     public bool AtEpochEnd { get; set; } = true;
 
-    /// <summary>Keeps the newest K checkpoints. Defaults to 3.</summary>
+    /// <summary>Keeps the newest K checkpoints (0 = all). Defaults to 3.</summary>
     public int KeepLast { get; set; } = 3;
 }

@@ -127,7 +127,6 @@ public static class JobSpecLoader
         Require(c.DevicesPerWorker > 0, "cluster.devices_per_worker", "must be > 0");
         Require(c.Device is "cpu" or "cuda", "cluster.device", $"unknown device '{c.Device}' (known: cpu, cuda)");
         Require(c.MinWorkers >= 0 && c.MinWorkers <= c.Workers, "cluster.min_workers", "must be between 0 and cluster.workers");
-        Require(c.HeartbeatTimeoutSeconds > 0, "cluster.heartbeat_timeout_seconds", "must be > 0");
         if (t.GlobalBatch > 0 && c.Workers > 0 && c.DevicesPerWorker > 0)
         {
             var replicas = c.Workers * c.DevicesPerWorker;
@@ -154,7 +153,7 @@ public static class JobSpecLoader
         var k = spec.Checkpoint;
         Require(!string.IsNullOrWhiteSpace(k.Directory), "checkpoint.directory", "must not be empty");
         Require(k.EverySteps >= 0, "checkpoint.every_steps", "must be >= 0");
-        Require(k.KeepLast > 0, "checkpoint.keep_last", "must be > 0");
+        Require(k.KeepLast >= 0, "checkpoint.keep_last", "must be >= 0 (0 keeps all)");
 
         if (errors.Count > 0)
         {
