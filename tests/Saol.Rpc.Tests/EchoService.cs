@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+using Saol.Rpc.Tests.Protos;
+
+namespace Saol.Rpc.Tests;
+
+/// <summary>
+/// The test server's Echo implementation. Request metadata with an <c>x-</c> key comes back as
+/// response headers; every call ends with trailers <c>x-trailer</c> and <c>x-trailer-bin</c>. What
+/// the handler saw when its call was cancelled is recorded per request text.
+/// </summary>
+internal sealed class EchoService : Echo.EchoBase
+{
+    public static readonly byte[] TrailerBytes = [0, 1, 2, 250, 255];
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _endings = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _waits = new(StringComparer.Ordinal);
+
+    /// <summary>"cancelled" or "deadline" once the call with this text saw its cancellation token fire.</summary>
+    public Task<string> EndingOf(string text) => Signal(_endings, text).Task;
+
+    /// <summary>Completes once the handler of the call with this text has started its delay.</summary>
+    public Task WaitingOf(string text) => Signal(_waits, text).Task;
+
+    public override async Task<EchoReply> Unary(EchoRequest request, ServerCallContext context)
+    {
+        await BeginAsync(request, context);
+        await DelayAsync(request, context);
+        return Reply(request, 0);
+    }
+
+    public override async Task ServerStream(EchoRequest request, IServerStreamWriter<EchoReply> responseStream, ServerCallContext context)
+    {
+        await BeginAsync(request, context);
+        for (var i = 0; i < request.Count; i++)
+        {
+            await DelayAsync(request, context);
+            await responseStream.WriteAsync(Reply(request, i));
+        }
+    }
+
+    public override async Task<EchoReply> ClientStream(IAsyncStreamReader<EchoRequest> requestStream, ServerCallContext context)
+    {
+        var texts = new List<string>();
+        long total = 0;
+        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            if (texts.Count == 0)
+            {
+                await BeginAsync(request, context);
+            }
+            await DelayAsync(request, context);
+            texts.Add(request.Text);
+            total += request.Payload.Length;
+        }
+        return new EchoReply { Text = string.Join(',', texts), Index = texts.Count, TotalBytes = total };
+    }
+
+    public override async Task Duplex(IAsyncStreamReader<EchoRequest> requestStream, IServerStreamWriter<EchoReply> responseStream, ServerCallContext context)
+    {
+        var index = 0;
+        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            if (index == 0)
+            {
+                await BeginAsync(request, context);
+            }
+            await DelayAsync(request, context);
+            await responseStream.WriteAsync(Reply(request, index++));
+        }
+    }
+
+    private static EchoReply Reply(EchoRequest request, int index) => new() { Text = request.Text, Payload = request.Payload, Index = index };
+
+    private static async Task BeginAsync(EchoRequest request, ServerCallContext context)
+    {
+        var echoed = new Metadata();
+        foreach (var entry in context.RequestHeaders.Where(e => e.Key.StartsWith("x-", StringComparison.Ordinal)))
+        {
+            echoed.Add(entry);
+        }
+        if (echoed.Count > 0)
+        {
+            await context.WriteResponseHeadersAsync(echoed);
+        }
+        context.ResponseTrailers.Add("x-trailer", "done");
+        context.ResponseTrailers.Add("x-trailer-bin", TrailerBytes);
+        if (request.FailCode != 0)
+        {
+            var trailers = new Metadata { { "x-error-detail", "from-handler" } };
+            throw new RpcException(new Status((StatusCode)request.FailCode, request.Text), trailers);
+        }
+        if (request.Text == "throw")
+        {
+            throw new InvalidOperationException("secret internal detail");
+        }
+    }
+
+    private async Task DelayAsync(EchoRequest request, ServerCallContext context)
+    {
+        if (request.DelayMs <= 0)
+        {
+            return;
+        }
+        Signal(_waits, request.Text).TrySetResult("waiting");
+        try
+        {
+            await Task.Delay(request.DelayMs, context.CancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client's own deadline timer races the server's and may reset the stream first, by
+            // the transit time of the request: "at the deadline" allows for that.
+            var atDeadline = context.Deadline != DateTime.MaxValue && DateTime.UtcNow >= context.Deadline.AddMilliseconds(-250);
+            Signal(_endings, request.Text).TrySetResult(atDeadline ? "deadline" : "cancelled");
+            throw;
+        }
+    }
+
+    private static TaskCompletionSource<string> Signal(ConcurrentDictionary<string, TaskCompletionSource<string>> signals, string text) =>
+        signals.GetOrAdd(text, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>A request with a payload of <paramref name="size"/> deterministic bytes.</summary>
+    public static EchoRequest WithPayload(string text, int size)
+    {
+        var bytes = new byte[size];
+        new Random(size).NextBytes(bytes);
+        return new EchoRequest { Text = text, Payload = UnsafeByteOperations.UnsafeWrap(bytes) };
+    }
+}

@@ -1,0 +1,3 @@
+global using Saol.Rpc;
+global using Saol.TestKit;
+global using Xunit;
