@@ -45,6 +45,9 @@ public sealed class CheckpointManifest
     /// <summary>The loss of every completed step (index = step), so a resumed run's curve can be compared with an uninterrupted one.</summary>
     public List<double> LossHistory { get; set; } = [];
 
+    /// <summary>The last epoch-end evaluation before the checkpoint, or null.</summary>
+    public CheckpointEvaluation? Evaluation { get; set; }
+
     /// <summary>Every payload file with its size and sha256.</summary>
     public List<CheckpointFile> Files { get; set; } = [];
 
@@ -151,4 +154,17 @@ public sealed class CheckpointFile
 
     /// <summary>Its sha256, lower-case hex.</summary>
     public string Sha256 { get; set; } = "";
+}
+
+/// <summary>Test accuracies of both heads at the last epoch end.</summary>
+public sealed class CheckpointEvaluation
+{
+    /// <summary>Epochs completed when evaluated.</summary>
+    public int Epoch { get; set; }
+
+    /// <summary>Top-1 test accuracy of the SAOL head.</summary>
+    public double AccuracySaol { get; set; }
+
+    /// <summary>Top-1 test accuracy of the GAP-FC head.</summary>
+    public double AccuracyGapFc { get; set; }
 }

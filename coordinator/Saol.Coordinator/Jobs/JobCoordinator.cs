@@ -438,11 +438,7 @@ public sealed class JobCoordinator
         var shard = ShardPlan.Create(spec.Training.GlobalBatch, members.Length, spec.Cluster.DevicesPerWorker, spec.Cluster.Elastic, spec.FullPerDeviceBatch());
         var datasetSize = spec.DatasetDescriptor().TrainCount();
         var stepsPerEpoch = DistributedSampler.StepsPerEpoch(datasetSize, spec.Training.GlobalBatch);
-        var totalSteps = (long)spec.Training.Epochs * stepsPerEpoch;
-        if (spec.Training.MaxSteps > 0)
-        {
-            totalSteps = Math.Min(totalSteps, spec.Training.MaxSteps);
-        }
+        var totalSteps = TrainingLength.TotalSteps(spec, datasetSize);
         var resume = await NewestValidCheckpointAsync(jobId, cancellationToken).ConfigureAwait(false);
         var formed = await _store.UpdateJobAsync(jobId, j =>
         {
