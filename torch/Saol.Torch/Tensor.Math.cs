@@ -27,6 +27,10 @@ public partial class Tensor
     public Tensor sigmoid() => Result(Interop.SaolTorch_Tensor_Sigmoid(Handle, out var r), r);
     /// <summary>Hyperbolic tangent.</summary>
     public Tensor tanh() => Result(Interop.SaolTorch_Tensor_Tanh(Handle, out var r), r);
+    /// <summary>Sine.</summary>
+    public Tensor sin() => Result(Interop.SaolTorch_Tensor_Sin(Handle, out var r), r);
+    /// <summary>Cosine.</summary>
+    public Tensor cos() => Result(Interop.SaolTorch_Tensor_Cos(Handle, out var r), r);
     /// <summary>max(x, 0).</summary>
     public Tensor relu() => Result(Interop.SaolTorch_Tensor_Relu(Handle, out var r), r);
     /// <summary>Sign (-1, 0, 1).</summary>

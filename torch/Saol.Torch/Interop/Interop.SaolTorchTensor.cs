@@ -63,6 +63,8 @@ internal static unsafe partial class Interop
     [LibraryImport(LibraryName)] internal static partial int SaolTorch_Tensor_Reciprocal(TensorHandle a, out IntPtr result);
     [LibraryImport(LibraryName)] internal static partial int SaolTorch_Tensor_Sigmoid(TensorHandle a, out IntPtr result);
     [LibraryImport(LibraryName)] internal static partial int SaolTorch_Tensor_Tanh(TensorHandle a, out IntPtr result);
+    [LibraryImport(LibraryName)] internal static partial int SaolTorch_Tensor_Sin(TensorHandle a, out IntPtr result);
+    [LibraryImport(LibraryName)] internal static partial int SaolTorch_Tensor_Cos(TensorHandle a, out IntPtr result);
     [LibraryImport(LibraryName)] internal static partial int SaolTorch_Tensor_Relu(TensorHandle a, out IntPtr result);
     [LibraryImport(LibraryName)] internal static partial int SaolTorch_Tensor_Sign(TensorHandle a, out IntPtr result);
     [LibraryImport(LibraryName)] internal static partial int SaolTorch_Tensor_Floor(TensorHandle a, out IntPtr result);
