@@ -6,6 +6,7 @@ using Saol.Coordinator.Scheduling;
 using Saol.Data;
 using Saol.Data.Sampling;
 using Saol.Torch;
+using Saol.Torch.Optim;
 
 namespace Saol.Worker.Training;
 
@@ -32,7 +33,7 @@ internal sealed class Trainer : IDisposable
     private readonly BatchLoader _test;
     private readonly IAllReduce? _ring;
     private readonly ITrainingEvents _events;
-    private readonly torch.optim.SGD _optimizer;
+    private readonly SGD _optimizer;
     private readonly GradientSynchronizer _gradients;
     private readonly LearningRateSchedule _schedule;
     private readonly DistributedSampler _sampler;
@@ -63,10 +64,10 @@ internal sealed class Trainer : IDisposable
         _gradients = new GradientSynchronizer([.. named.Select(p => (Tensor)p.parameter)], ring);
         var decay = named.Where(p => !t.NoDecayOnBnAndBias || p.parameter.ndim > 1).Select(p => (Tensor)p.parameter).ToList();
         var noDecay = named.Where(p => t.NoDecayOnBnAndBias && p.parameter.ndim <= 1).Select(p => (Tensor)p.parameter).ToList();
-        var groups = new List<torch.optim.ParamGroup> { new(decay, weight_decay: t.WeightDecay) };
+        var groups = new List<ParamGroup> { new(decay, weight_decay: t.WeightDecay) };
         if (noDecay.Count > 0)
         {
-            groups.Add(new torch.optim.ParamGroup(noDecay, weight_decay: 0));
+            groups.Add(new ParamGroup(noDecay, weight_decay: 0));
         }
         _optimizer = torch.optim.SGD(groups, _schedule.At(0), momentum: t.Momentum, nesterov: t.Nesterov);
         if (setup.Rank == 0)

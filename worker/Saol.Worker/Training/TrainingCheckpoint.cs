@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Saol.Checkpoints;
 using Saol.Torch;
+using Saol.Torch.Optim;
 using Saol.Torch.Serialization;
 
 namespace Saol.Worker.Training;
@@ -16,7 +17,7 @@ internal static class TrainingCheckpoint
     public const string BuffersFile = "buffers.safetensors";
     public const string OptimizerFile = "optimizer.safetensors";
 
-    public static IReadOnlyList<CheckpointPayload> Payloads(torch.nn.Module module, torch.optim.SGD optimizer, string jobId, long step)
+    public static IReadOnlyList<CheckpointPayload> Payloads(torch.nn.Module module, SGD optimizer, string jobId, long step)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -33,7 +34,7 @@ internal static class TrainingCheckpoint
     }
 
     /// <summary>Loads the three files of a verified checkpoint into <paramref name="module"/> and <paramref name="optimizer"/>.</summary>
-    public static void Restore(LoadedCheckpoint checkpoint, torch.nn.Module module, torch.optim.SGD optimizer)
+    public static void Restore(LoadedCheckpoint checkpoint, torch.nn.Module module, SGD optimizer)
     {
         var state = SafeTensors.Load(checkpoint.FileOf(ModelFile));
         var buffers = SafeTensors.Load(checkpoint.FileOf(BuffersFile));
