@@ -9,5 +9,7 @@ internal static partial class CliCommands
     public static IEnumerable<Command> All()
     {
         yield return InfoCommand.Create();
+        yield return ModelCommand.Create();
+        yield return ExplainCommand.Create();
     }
 }
