@@ -1,5 +1,6 @@
-// Library-wide exports: the last error, version and threading.
-#include <torch/torch.h>
+// Library-wide exports: the last error, threading, devices, dtypes, RNG and grad mode.
+#include <torch/cuda.h>
+#include <torch/utils.h>
 
 #include "SaolTorch.h"
 
@@ -8,9 +9,44 @@ namespace {
 thread_local std::string g_last_error;
 }
 void set_last_error(const char* message) { g_last_error = message ? message : ""; }
+const char* last_error() { return g_last_error.c_str(); }
+
+c10::ScalarType scalar_type(int32_t code) {
+    switch (code) {
+        case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 11: case 15:
+            return static_cast<c10::ScalarType>(code);
+        default:
+            throw std::invalid_argument("unsupported scalar type code " + std::to_string(code));
+    }
+}
+
+c10::Device device(int32_t type, int32_t index) {
+    switch (type) {
+        case 0:
+            if (index > 0) throw std::invalid_argument("cpu device index must be 0 or -1");
+            return c10::Device(c10::DeviceType::CPU);
+        case 1: {
+            const std::string name = "cuda:" + std::to_string(index < 0 ? 0 : index);
+            if (!torch::cuda::is_available())
+                throw device_unavailable("device " + name +
+                                         " is not available: this libtorch has no CUDA support or no CUDA device is visible "
+                                         "(build the shim against a CUDA libtorch with Torch_DIR)");
+            const auto count = static_cast<int32_t>(torch::cuda::device_count());
+            if (index >= count)
+                throw device_unavailable("device " + name + " is not available: " + std::to_string(count) +
+                                         " CUDA device(s) visible");
+            return c10::Device(c10::DeviceType::CUDA, static_cast<c10::DeviceIndex>(index));
+        }
+        default:
+            throw std::invalid_argument("unsupported device type code " + std::to_string(type));
+    }
+}
 }  // namespace saol
 
 SAOL_EXPORT const char* SaolTorch_LastError() { return saol::g_last_error.c_str(); }
+
+// Lets managed callbacks (gradient hooks) report their failure through the same channel.
+SAOL_EXPORT void SaolTorch_SetLastError(const char* message) { saol::set_last_error(message); }
 
 SAOL_EXPORT int32_t SaolTorch_SetNumThreads(int32_t threads) {
     SAOL_TRY
@@ -28,5 +64,18 @@ SAOL_EXPORT int32_t SaolTorch_GetNumThreads(int32_t* threads) {
 SAOL_EXPORT int32_t SaolTorch_CudaDeviceCount(int32_t* count) {
     SAOL_TRY
     *count = torch::cuda::is_available() ? static_cast<int32_t>(torch::cuda::device_count()) : 0;
+    SAOL_CATCH
+}
+
+SAOL_EXPORT int32_t SaolTorch_ManualSeed(int64_t seed) {
+    SAOL_TRY
+    torch::manual_seed(static_cast<uint64_t>(seed));
+    SAOL_CATCH
+}
+
+SAOL_EXPORT int32_t SaolTorch_SetGradEnabled(int32_t enabled, int32_t* previous) {
+    SAOL_TRY
+    *previous = at::GradMode::is_enabled() ? 1 : 0;
+    at::GradMode::set_enabled(enabled != 0);
     SAOL_CATCH
 }

@@ -19,6 +19,7 @@ internal static partial class Interop
         TorchError = 1,
         InvalidArgument = 2,
         UnknownError = 3,
+        DeviceUnavailable = 4,
     }
 
     static Interop()
