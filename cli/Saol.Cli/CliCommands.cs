@@ -20,5 +20,7 @@ internal static partial class CliCommands
         yield return CancelCommand.Create();
         yield return CheckpointsCommand.Create();
         yield return ResumeCommand.Create();
+        yield return ModelCommand.Create();
+        yield return ExplainCommand.Create();
     }
 }

@@ -33,8 +33,8 @@ public static class Wsol
         {
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "threshold must be in [0, 1)");
         }
-        var normalised = Normalise(map);
-        var upsampled = Upsample(normalised, mapHeight, mapWidth, imageHeight, imageWidth);
+        var normalised = ScoreMap.Normalize(map);
+        var upsampled = ScoreMap.Resize(normalised, mapHeight, mapWidth, imageHeight, imageWidth);
         var mask = new bool[upsampled.Length];
         for (var i = 0; i < mask.Length; i++)
         {
@@ -46,55 +46,6 @@ public static class Wsol
     /// <summary>True when <paramref name="predicted"/> overlaps <paramref name="truth"/> with IoU ≥ 0.5 and the class is right.</summary>
     public static bool IsCorrect(BoundingBox predicted, BoundingBox truth, bool classCorrect) =>
         classCorrect && predicted.IoU(truth) >= IoUThreshold;
-
-    /// <summary>Scales to [0, 1]; a constant map becomes all ones (every position equally likely).</summary>
-    internal static float[] Normalise(ReadOnlySpan<float> map)
-    {
-        var min = float.PositiveInfinity;
-        var max = float.NegativeInfinity;
-        foreach (var v in map)
-        {
-            if (float.IsNaN(v))
-            {
-                throw new ArgumentException("the score map contains NaN", nameof(map));
-            }
-            min = Math.Min(min, v);
-            max = Math.Max(max, v);
-        }
-        var result = new float[map.Length];
-        var range = max - min;
-        for (var i = 0; i < map.Length; i++)
-        {
-            result[i] = range > 0 ? (map[i] - min) / range : 1f;
-        }
-        return result;
-    }
-
-    /// <summary>Bilinear resize with half-pixel centres and edge clamping (PyTorch's align_corners=False).</summary>
-    internal static float[] Upsample(float[] src, int h, int w, int outH, int outW)
-    {
-        var dst = new float[outH * outW];
-        var scaleY = (double)h / outH;
-        var scaleX = (double)w / outW;
-        for (var y = 0; y < outH; y++)
-        {
-            var sy = Math.Max(0, ((y + 0.5) * scaleY) - 0.5);
-            var y0 = Math.Min((int)sy, h - 1);
-            var y1 = Math.Min(y0 + 1, h - 1);
-            var fy = sy - y0;
-            for (var x = 0; x < outW; x++)
-            {
-                var sx = Math.Max(0, ((x + 0.5) * scaleX) - 0.5);
-                var x0 = Math.Min((int)sx, w - 1);
-                var x1 = Math.Min(x0 + 1, w - 1);
-                var fx = sx - x0;
-                var top = (src[(y0 * w) + x0] * (1 - fx)) + (src[(y0 * w) + x1] * fx);
-                var bottom = (src[(y1 * w) + x0] * (1 - fx)) + (src[(y1 * w) + x1] * fx);
-                dst[(y * outW) + x] = (float)((top * (1 - fy)) + (bottom * fy));
-            }
-        }
-        return dst;
-    }
 
     /// <summary>The bounding box of the largest 8-connected true region (an empty box when there is none).</summary>
     internal static BoundingBox LargestComponentBox(bool[] mask, int h, int w)

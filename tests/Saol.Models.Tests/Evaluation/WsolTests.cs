@@ -55,7 +55,7 @@ public sealed class WsolTests
     {
         // torch.nn.functional.interpolate(tensor([[[[0, 1]]]]), size=(1, 4), mode='bilinear', align_corners=False)
         // = [0, 0.25, 0.75, 1].
-        var up = Wsol.Upsample([0f, 1f], 1, 2, 1, 4);
+        var up = ScoreMap.Resize([0f, 1f], 1, 2, 1, 4);
         Assert.Equal([0f, 0.25f, 0.75f, 1f], up);
     }
 
