@@ -10,7 +10,7 @@ public sealed class JobSpecTests
         name: fashion
         seed: 7
         model:
-          backbone: resnet-mini
+          backbone: resnet20
           head: saol
         dataset:
           kind: synthetic

@@ -42,7 +42,7 @@ public sealed class WorkerHost : IAsyncDisposable
         _options = options;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<WorkerHost>();
-        _networkFactory = networkFactory ?? SaolNetwork.Create;
+        _networkFactory = networkFactory ?? SaolTrainingNetwork.Create;
         _peerService = new RingPeerService(_loggerFactory);
         _peerServer = new RpcServer(new Saol.Rpc.RpcServerOptions { Port = options.PeerPort, BearerToken = options.BearerToken }, _loggerFactory);
         _peerServer.AddService(_peerService.Definition);

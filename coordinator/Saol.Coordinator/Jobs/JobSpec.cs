@@ -37,8 +37,8 @@ public sealed class JobSpec
 /// <summary>The network of a job.</summary>
 public sealed class ModelSpec
 {
-    /// <summary>The backbone name (see <see cref="JobSpecLoader.KnownBackbones"/>). Defaults to "resnet-mini".</summary>
-    public string Backbone { get; set; } = "resnet-mini";
+    /// <summary>The backbone name (see <see cref="JobSpecLoader.KnownBackbones"/>). Defaults to "resnet20" (the CIFAR ResNet-20).</summary>
+    public string Backbone { get; set; } = "resnet20";
 
     /// <summary>The head used at test time: "saol" or "gapfc" (both are trained). Defaults to "saol".</summary>
     public string Head { get; set; } = "saol";

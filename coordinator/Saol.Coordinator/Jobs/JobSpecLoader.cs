@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Saol.Models;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -10,8 +11,8 @@ namespace Saol.Coordinator.Jobs;
 /// <summary>Parses (YAML or JSON — JSON is read as YAML), validates and canonicalises job specs.</summary>
 public static class JobSpecLoader
 {
-    /// <summary>The backbones the workers can build.</summary>
-    public static IReadOnlySet<string> KnownBackbones { get; } = new HashSet<string>(StringComparer.Ordinal) { "resnet-mini", "resnet18", "resnet50" };
+    /// <summary>The backbones the workers can build (the models library's architectures).</summary>
+    public static IReadOnlySet<string> KnownBackbones { get; } = new HashSet<string>(ModelFactory.Architectures, StringComparer.Ordinal);
 
     /// <summary>The heads: SAOL, or the conventional GAP-FC trained beside it.</summary>
     public static IReadOnlySet<string> KnownHeads { get; } = new HashSet<string>(StringComparer.Ordinal) { "saol", "gapfc" };
