@@ -11,7 +11,8 @@ public sealed class CollectiveOptions
     /// <remarks>
     /// Each of the N chunks is cut into segments of at most this many wire bytes, so a rank can send
     /// segment k+1 while its neighbour is still reducing segment k (pipelining). Must be a positive
-    /// multiple of 4 no larger than 4,194,304 (gRPC's default message limit).
+    /// multiple of 4 no larger than 2,097,152 (so a segment message stays well inside gRPC's
+    /// default 4 MiB message limit).
     /// </remarks>
     public int SegmentBytes { get; set; } = 1 << 20;
 
@@ -38,9 +39,9 @@ public sealed class CollectiveOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
-        if (SegmentBytes <= 0 || SegmentBytes % 4 != 0 || SegmentBytes > 4 << 20)
+        if (SegmentBytes <= 0 || SegmentBytes % 4 != 0 || SegmentBytes > 2 << 20)
         {
-            throw new ArgumentException($"{nameof(SegmentBytes)} must be a positive multiple of 4 no larger than 4194304, got {SegmentBytes}.");
+            throw new ArgumentException($"{nameof(SegmentBytes)} must be a positive multiple of 4 no larger than 2097152, got {SegmentBytes}.");
         }
         if (!Enum.IsDefined(WireFormat))
         {

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Saol.Collective.Internal.Links;
+using Saol.Collective.Internal.Peer;
+using Saol.Collective.Internal.Ring;
+using Saol.Rpc;
+
+namespace Saol.Collective;
+
+/// <summary>Creates the all-reduce of a ring generation.</summary>
+public static class Collectives
+{
+    /// <summary>
+    /// Joins this worker to a generation's ring: registers the ring with <paramref name="service"/>
+    /// (so the left neighbour's link is accepted) and opens the link to the right neighbour,
+    /// waiting up to <see cref="CollectiveOptions.Timeout"/> for it to accept. Dispose the result
+    /// when the generation ends.
+    /// </summary>
+    /// <exception cref="CollectiveException">The right neighbour did not accept the link in time.</exception>
+    public static async Task<IAllReduce> JoinRingAsync(
+        RingPeerService service,
+        RingMembership membership,
+        CollectiveOptions? options = null,
+        RpcChannelOptions? channelOptions = null,
+        ILoggerFactory? loggerFactory = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(membership);
+        options = (options ?? new CollectiveOptions()).Clone();
+        options.Validate();
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Saol.Collective.Ring");
+        if (membership.WorldSize == 1)
+        {
+            return new RingAllReduce(new InProcessRing(1)[0], 0, 1, options, logger);
+        }
+        var link = new GrpcRingLink(service, membership, options, channelOptions ?? DefaultChannelOptions(loggerFactory), logger);
+        service.Register(link);
+        try
+        {
+            await link.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return new RingAllReduce(link, membership.Rank, membership.WorldSize, options, logger);
+    }
+
+    /// <summary>The channel settings a ring link uses unless told otherwise: the transport's large
+    /// HTTP/2 windows, so a segment stream never waits for window updates on loopback.</summary>
+    private static RpcChannelOptions DefaultChannelOptions(ILoggerFactory? loggerFactory) => new() { LoggerFactory = loggerFactory };
+}
