@@ -4,67 +4,58 @@ using Saol.Torch;
 namespace Saol.Worker.Training;
 
 /// <summary>
-/// Averages gradients over the ring: packs every parameter's gradient (plus the step's loss) into one
-/// float buffer, sums it with the all-reduce, divides by the world size and unpacks. All ranks then
-/// hold bitwise identical gradients, so their SGD steps keep the replicas identical.
+/// Averages gradients over the ring with the collective's bucketed <see cref="GradientReducer"/>:
+/// every parameter's accumulated gradient is handed over after backward, the buckets are all-reduced
+/// and averaged, and the result is written back into the gradients. All ranks then hold bitwise
+/// identical gradients, so their SGD steps keep the replicas identical. The step's loss is averaged
+/// with one more (one-element) all-reduce.
 /// </summary>
 internal sealed class GradientSynchronizer
 {
     private readonly IReadOnlyList<Tensor> _parameters;
     private readonly IAllReduce? _ring;
-    private readonly float[] _buffer;
+    private readonly GradientReducer? _reducer;
+    private readonly float[] _loss = new float[1];
 
     public GradientSynchronizer(IReadOnlyList<Tensor> parameters, IAllReduce? ring)
     {
         _parameters = parameters;
-        _ring = ring;
-        // One extra slot carries the local loss, so the global mean loss costs no extra round.
-        _buffer = new float[parameters.Sum(p => p.numel()) + 1];
+        _ring = ring is { WorldSize: > 1 } ? ring : null;
+        if (_ring is not null)
+        {
+            _reducer = new GradientReducer(_ring, [.. parameters.Select(p => checked((int)p.numel()))]);
+        }
     }
 
     /// <summary>Averages the gradients in place; returns the global mean of <paramref name="localLoss"/>.</summary>
     public async Task<double> AverageAsync(double localLoss, CancellationToken cancellationToken)
     {
-        if (_ring is null || _ring.WorldSize == 1)
+        if (_ring is null || _reducer is null)
         {
             return localLoss;
         }
-        var offset = 0;
-        foreach (var p in _parameters)
+        // Backward produces the last parameters' gradients first: hand them over in that order.
+        for (var i = _parameters.Count - 1; i >= 0; i--)
         {
-            var n = (int)p.numel();
-            using var grad = p.grad;
-            if (grad is null)
-            {
-                _buffer.AsSpan(offset, n).Clear();
-            }
-            else
-            {
-                using var contiguous = grad.contiguous();
-                contiguous.data<float>().CopyTo(_buffer.AsSpan(offset, n));
-            }
-            offset += n;
-        }
-        _buffer[offset] = (float)localLoss;
-        await _ring.AllReduceAsync(_buffer, ReduceOp.Sum, cancellationToken).ConfigureAwait(false);
-        var scale = 1f / _ring.WorldSize;
-        offset = 0;
-        foreach (var p in _parameters)
-        {
-            var n = (int)p.numel();
-            using var grad = p.grad;
+            using var grad = _parameters[i].grad;
             if (grad is not null)
             {
-                var values = _buffer.AsSpan(offset, n);
-                for (var i = 0; i < values.Length; i++)
-                {
-                    values[i] *= scale;
-                }
-                using var averaged = torch.tensor<float>(values, grad.shape);
+                using var contiguous = grad.contiguous();
+                _reducer.MarkReady(0, i, contiguous.data<float>());
+            }
+        }
+        await _reducer.FinishAsync(cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < _parameters.Count; i++)
+        {
+            using var grad = _parameters[i].grad;
+            if (grad is not null)
+            {
+                using var averaged = torch.tensor<float>(_reducer.Result(i), grad.shape);
                 grad.copy_(averaged);
             }
-            offset += n;
         }
-        return _buffer[offset] * scale;
+        _loss[0] = (float)localLoss;
+        await _ring.AllReduceAsync(_loss, ReduceOp.Sum, cancellationToken).ConfigureAwait(false);
+        return _loss[0] / _ring.WorldSize;
     }
 }

@@ -39,11 +39,13 @@ internal sealed class Trainer : IDisposable
     private readonly DistributedSampler _sampler;
     private readonly CheckpointDirectory? _checkpoints;
     private readonly List<double> _lossHistory = [];
+    private readonly bool _ownsNetwork;
     private long _step;
 
-    public Trainer(TrainerSetup setup, ITrainingNetwork network, IImageDataset train, IImageDataset test, IAllReduce? ring, ITrainingEvents events)
+    public Trainer(TrainerSetup setup, ITrainingNetwork network, IImageDataset train, IImageDataset test, IAllReduce? ring, ITrainingEvents events, bool ownsNetwork = false)
     {
         _setup = setup;
+        _ownsNetwork = ownsNetwork;
         _network = network;
         _train = new BatchLoader(train);
         _test = new BatchLoader(test);
@@ -75,6 +77,9 @@ internal sealed class Trainer : IDisposable
             _checkpoints = new CheckpointDirectory(JobCoordinator.CheckpointRoot(setup.Spec, setup.JobId));
         }
     }
+
+    /// <summary>The module being trained.</summary>
+    public torch.nn.Module Module => _network.Module;
 
     /// <summary>Optimiser steps per epoch.</summary>
     public int StepsPerEpoch { get; }
@@ -224,5 +229,12 @@ internal sealed class Trainer : IDisposable
         return _checkpoints!.Write(manifest, TrainingCheckpoint.Payloads(_network.Module, _optimizer, _setup.JobId, _step));
     }
 
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        if (_ownsNetwork)
+        {
+            _network.Dispose();
+        }
+    }
 }
