@@ -294,9 +294,14 @@ public sealed class JobCoordinator
     /// Rank 0 finished the run: the job completes with the summary line
     /// <c>test_accuracy_saol=… test_accuracy_gapfc=… checkpoint=…</c> (the last evaluation and the newest checkpoint).
     /// </summary>
-    public async Task<JobRecord> WorkerDoneAsync(string jobId, long generation, CancellationToken cancellationToken = default)
+    /// <remarks>Only rank 0's report counts: it commits the last checkpoint before it reports, the other ranks may finish earlier.</remarks>
+    public async Task<JobRecord> WorkerDoneAsync(string jobId, string workerId, long generation, CancellationToken cancellationToken = default)
     {
         var job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false) ?? throw new JobNotFoundException(jobId);
+        if (job.IsTerminal || job.Generation != generation || job.PlanJson is null || GenerationPlan.FromJson(job.PlanJson).RankOf(workerId) != 0)
+        {
+            return job;
+        }
         var latest = await _store.GetLatestCheckpointAsync(jobId, cancellationToken).ConfigureAwait(false);
         var evaluation = JobEvaluation.Parse(job.Message);
         var summary = FormattableString.Invariant($"test_accuracy_saol={evaluation?.AccuracySaol ?? double.NaN:F4} test_accuracy_gapfc={evaluation?.AccuracyGapFc ?? double.NaN:F4} checkpoint={latest?.Path ?? "none"}");

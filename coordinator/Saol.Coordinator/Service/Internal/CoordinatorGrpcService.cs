@@ -183,7 +183,7 @@ internal sealed class CoordinatorGrpcService(JobCoordinator coordinator) : Pb.Co
                     }
                     else if (beat.State == Pb.WorkerState.Done)
                     {
-                        await coordinator.WorkerDoneAsync(jobId, beat.Generation, token).ConfigureAwait(false);
+                        await coordinator.WorkerDoneAsync(jobId, workerId, beat.Generation, token).ConfigureAwait(false);
                     }
                     var directive = await coordinator.HeartbeatAsync(jobId, workerId, beat.Generation, token).ConfigureAwait(false);
                     switch (directive)
