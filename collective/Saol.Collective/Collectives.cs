@@ -12,12 +12,13 @@ public static class Collectives
 {
     /// <summary>
     /// Joins this worker to a generation's ring: registers the ring with <paramref name="service"/>
-    /// (so the left neighbour's link is accepted) and opens the link to the right neighbour,
-    /// waiting up to <see cref="CollectiveOptions.Timeout"/> for it to accept. Dispose the result
-    /// when the generation ends.
+    /// (so the left neighbour's link is accepted) and opens the link to the right neighbour. The
+    /// neighbours may join a little later: the first collective waits for them up to
+    /// <see cref="CollectiveOptions.Timeout"/>, and fails naming the neighbour that never came.
+    /// Dispose the result when the generation ends.
     /// </summary>
-    /// <exception cref="CollectiveException">The right neighbour did not accept the link in time.</exception>
-    public static async Task<IAllReduce> JoinRingAsync(
+    /// <exception cref="InvalidOperationException">This worker already has a ring for the job and generation.</exception>
+    public static Task<IAllReduce> JoinRingAsync(
         RingPeerService service,
         RingMembership membership,
         CollectiveOptions? options = null,
@@ -30,22 +31,15 @@ public static class Collectives
         options = (options ?? new CollectiveOptions()).Clone();
         options.Validate();
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Saol.Collective.Ring");
+        cancellationToken.ThrowIfCancellationRequested();
         if (membership.WorldSize == 1)
         {
-            return new RingAllReduce(new InProcessRing(1)[0], 0, 1, options, logger);
+            return Task.FromResult<IAllReduce>(new RingAllReduce(new InProcessRing(1)[0], 0, 1, options, logger));
         }
         var link = new GrpcRingLink(service, membership, options, channelOptions ?? DefaultChannelOptions(loggerFactory), logger);
         service.Register(link);
-        try
-        {
-            await link.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await link.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        return new RingAllReduce(link, membership.Rank, membership.WorldSize, options, logger);
+        link.Connect();
+        return Task.FromResult<IAllReduce>(new RingAllReduce(link, membership.Rank, membership.WorldSize, options, logger));
     }
 
     /// <summary>The channel settings a ring link uses unless told otherwise: the transport's large

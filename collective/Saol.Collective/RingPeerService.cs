@@ -16,7 +16,9 @@ namespace Saol.Collective;
 /// </summary>
 public sealed class RingPeerService : WorkerPeer.WorkerPeerBase
 {
-    private readonly ConcurrentDictionary<(string JobId, long Generation), GrpcRingLink> _rings = new();
+    // A link's stream may arrive before this worker has joined the generation: the call then
+    // waits on the entry's task, which Register completes.
+    private readonly ConcurrentDictionary<(string JobId, long Generation), TaskCompletionSource<GrpcRingLink>> _rings = new();
     private readonly ILogger _logger;
 
     /// <summary>Creates the service.</summary>
@@ -30,24 +32,34 @@ public sealed class RingPeerService : WorkerPeer.WorkerPeerBase
     public ServerServiceDefinition Definition { get; }
 
     /// <inheritdoc />
-    public override Task<RingLinkSummary> RingLink(IAsyncStreamReader<RingSegment> requestStream, ServerCallContext context)
+    public override async Task<RingLinkSummary> RingLink(IAsyncStreamReader<RingSegment> requestStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(requestStream);
         ArgumentNullException.ThrowIfNull(context);
         var jobId = context.RequestHeaders.GetValue(PeerHeaders.JobId);
         if (string.IsNullOrEmpty(jobId)
             || !long.TryParse(context.RequestHeaders.GetValue(PeerHeaders.Generation), NumberStyles.None, CultureInfo.InvariantCulture, out var generation)
-            || !int.TryParse(context.RequestHeaders.GetValue(PeerHeaders.SenderRank), NumberStyles.None, CultureInfo.InvariantCulture, out var sender))
+            || !int.TryParse(context.RequestHeaders.GetValue(PeerHeaders.SenderRank), NumberStyles.None, CultureInfo.InvariantCulture, out var sender)
+            || !long.TryParse(context.RequestHeaders.GetValue(PeerHeaders.TimeoutMilliseconds), NumberStyles.None, CultureInfo.InvariantCulture, out var timeoutMs)
+            || timeoutMs <= 0)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument,
-                $"a ring link needs the headers {PeerHeaders.JobId}, {PeerHeaders.Generation} and {PeerHeaders.SenderRank}"));
+                $"a ring link needs the headers {PeerHeaders.JobId}, {PeerHeaders.Generation}, {PeerHeaders.SenderRank} and {PeerHeaders.TimeoutMilliseconds}"));
         }
-        if (!_rings.TryGetValue((jobId, generation), out var link))
+        var key = (jobId, generation);
+        var entry = _rings.GetOrAdd(key, _ => NewEntry());
+        GrpcRingLink link;
+        try
         {
-            // The sender retries until this worker has joined the generation or its timeout passes.
-            const string Reason = "no ring for this job and generation on this worker (yet)";
-            PeerLog.Refused(_logger, jobId, generation, sender, Reason);
-            throw new RpcException(new Status(StatusCode.Unavailable, $"{Reason}: job {jobId}, generation {generation}"));
+            link = await entry.Task.WaitAsync(TimeSpan.FromMilliseconds(timeoutMs), context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Drop the waiting entry unless a ring registered meanwhile.
+            _rings.TryRemove(new KeyValuePair<(string, long), TaskCompletionSource<GrpcRingLink>>(key, entry));
+            var reason = $"no ring for job {jobId} generation {generation} joined on this worker within {timeoutMs} ms";
+            PeerLog.Refused(_logger, jobId, generation, sender, reason);
+            throw new RpcException(new Status(StatusCode.Unavailable, reason));
         }
         if (sender != link.Left.Rank)
         {
@@ -55,16 +67,24 @@ public sealed class RingPeerService : WorkerPeer.WorkerPeerBase
             PeerLog.Refused(_logger, jobId, generation, sender, reason);
             throw new RpcException(new Status(StatusCode.FailedPrecondition, reason));
         }
-        return link.ServeIncomingAsync(requestStream, context);
+        return await link.ServeIncomingAsync(requestStream, context).ConfigureAwait(false);
     }
 
     internal void Register(GrpcRingLink link)
     {
-        if (!_rings.TryAdd((link.JobId, link.Generation), link))
+        if (!_rings.GetOrAdd((link.JobId, link.Generation), _ => NewEntry()).TrySetResult(link))
         {
             throw new InvalidOperationException($"this worker already has a ring for job {link.JobId} generation {link.Generation}.");
         }
     }
 
-    internal void Unregister(GrpcRingLink link) => _rings.TryRemove(new KeyValuePair<(string, long), GrpcRingLink>((link.JobId, link.Generation), link));
+    internal void Unregister(GrpcRingLink link)
+    {
+        if (_rings.TryGetValue((link.JobId, link.Generation), out var entry) && entry.Task.IsCompletedSuccessfully && entry.Task.Result == link)
+        {
+            _rings.TryRemove(new KeyValuePair<(string, long), TaskCompletionSource<GrpcRingLink>>((link.JobId, link.Generation), entry));
+        }
+    }
+
+    private static TaskCompletionSource<GrpcRingLink> NewEntry() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

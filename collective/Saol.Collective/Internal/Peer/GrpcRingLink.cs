@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Threading.Channels;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
@@ -21,14 +22,12 @@ namespace Saol.Collective.Internal.Peer;
 /// </remarks>
 internal sealed partial class GrpcRingLink : IRingLink
 {
-    // The response header with which a server accepts a link: the stream is routed and attached.
-    internal const string AcceptedHeader = "saol-link";
-
     private readonly RingMembership _membership;
     private readonly CollectiveOptions _options;
     private readonly ILogger _logger;
     private readonly RingPeerService _service;
-    private readonly RpcChannel _channel;
+    private readonly RpcChannelOptions _channelOptions;
+    private RpcChannel? _channel;
     private readonly SegmentMailbox _mailbox = new();
     private readonly Channel<Links.RingSegment> _outgoing;
     private readonly CancellationTokenSource _abort = new();
@@ -47,7 +46,7 @@ internal sealed partial class GrpcRingLink : IRingLink
         Right = new PeerDescription(membership.RightRank, membership.PeerAddresses[membership.RightRank].ToString());
         Left = new PeerDescription(membership.LeftRank, membership.PeerAddresses[membership.LeftRank].ToString());
         _outgoing = Channel.CreateBounded<Links.RingSegment>(new BoundedChannelOptions(options.SendQueueSegments) { SingleReader = true });
-        _channel = RpcChannel.ForAddress(membership.PeerAddresses[membership.RightRank], channelOptions);
+        _channelOptions = channelOptions;
     }
 
     public PeerDescription Right { get; }
@@ -61,52 +60,23 @@ internal sealed partial class GrpcRingLink : IRingLink
     private int Rank => _membership.Rank;
 
     /// <summary>
-    /// Opens the stream to the right neighbour, retrying until it accepts (its ring for this
-    /// generation may be set up a little later than this one) or <see cref="CollectiveOptions.Timeout"/> passes.
+    /// Opens the stream to the right neighbour. Nothing waits for an answer: the neighbour's
+    /// server holds the call until its own ring for this generation is registered (up to this
+    /// rank's <see cref="CollectiveOptions.Timeout"/>, sent in a header), and a refusal or a dead
+    /// neighbour fails the first collective with the neighbour's answer.
     /// </summary>
-    public async Task ConnectAsync(CancellationToken cancellationToken)
+    public void Connect()
     {
-        var client = new WorkerPeer.WorkerPeerClient(_channel);
         var headers = new Metadata
         {
             { PeerHeaders.JobId, _membership.JobId },
-            { PeerHeaders.Generation, _membership.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-            { PeerHeaders.SenderRank, Rank.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            { PeerHeaders.Generation, _membership.Generation.ToString(CultureInfo.InvariantCulture) },
+            { PeerHeaders.SenderRank, Rank.ToString(CultureInfo.InvariantCulture) },
+            { PeerHeaders.TimeoutMilliseconds, ((long)_options.Timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) },
         };
-        var deadline = DateTime.UtcNow + _options.Timeout;
-        var delay = TimeSpan.FromMilliseconds(20);
-        while (true)
-        {
-            var call = client.RingLink(headers, cancellationToken: _abort.Token);
-            Exception error;
-            try
-            {
-                var remaining = deadline - DateTime.UtcNow;
-                var responseHeaders = await call.ResponseHeadersAsync.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1), cancellationToken).ConfigureAwait(false);
-                if (responseHeaders.GetValue(AcceptedHeader) == "accepted")
-                {
-                    _call = call;
-                    break;
-                }
-                // Trailers-only answer: the server refused; its status says why.
-                await call.ResponseAsync.ConfigureAwait(false);
-                error = new InvalidOperationException("the server answered without accepting the link");
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                error = ex;
-            }
-            call.Dispose();
-            if (DateTime.UtcNow + delay >= deadline)
-            {
-                throw new CollectiveException(
-                    $"rank {Rank} could not open its ring link to right neighbour {Right} within {_options.Timeout.TotalSeconds:0.###} s (job {JobId}, generation {Generation}): {Describe(error)}", error)
-                { PeerRank = Right.Rank, PeerAddress = Right.Address };
-            }
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(500).Ticks));
-        }
-        PeerLog.Connected(_logger, Rank, Right.ToString(), JobId, Generation);
+        _channel = RpcChannel.ForAddress(_membership.PeerAddresses[Right.Rank], _channelOptions);
+        _call = new WorkerPeer.WorkerPeerClient(_channel).RingLink(headers, cancellationToken: _abort.Token);
+        PeerLog.Connected(_logger, Rank, Right.Address, JobId, Generation);
         _pump = PumpAsync(_call);
         _ = WatchResponseAsync(_call);
     }
@@ -163,7 +133,6 @@ internal sealed partial class GrpcRingLink : IRingLink
         {
             throw new RpcException(new Status(StatusCode.AlreadyExists, $"rank {Rank} already has a ring link from rank {Left.Rank} for job {JobId} generation {Generation}"));
         }
-        await context.WriteResponseHeadersAsync(new Metadata { { AcceptedHeader, "accepted" } }).ConfigureAwait(false);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, context.CancellationToken);
         var summary = new RingLinkSummary();
         try
@@ -224,7 +193,7 @@ internal sealed partial class GrpcRingLink : IRingLink
         }
         _mailbox.TryFault(new ObjectDisposedException(nameof(GrpcRingLink), $"rank {Rank}'s ring for job {JobId} generation {Generation} was disposed"));
         _call?.Dispose();
-        _channel.Dispose();
+        _channel?.Dispose();
         _abort.Dispose();
     }
 

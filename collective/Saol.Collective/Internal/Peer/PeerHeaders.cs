@@ -9,6 +9,8 @@ internal static class PeerHeaders
     public const string JobId = "saol-job-id";
     public const string Generation = "saol-generation";
     public const string SenderRank = "saol-sender-rank";
+    // How long the sender waits for segments: the server waits as long for its own ring to register.
+    public const string TimeoutMilliseconds = "saol-timeout-ms";
 
     public static Protos.V1.RingPhase ToWire(Links.RingPhase phase) =>
         phase == Links.RingPhase.ReduceScatter ? Protos.V1.RingPhase.ReduceScatter : Protos.V1.RingPhase.AllGather;
