@@ -184,7 +184,7 @@ public sealed class TrainingRunTests : IDisposable
             return Task.CompletedTask;
         }
 
-        public Task CheckpointWrittenAsync(WrittenCheckpoint checkpoint, CancellationToken cancellationToken)
+        public Task CheckpointWrittenAsync(WrittenCheckpoint checkpoint, double writeSeconds, CancellationToken cancellationToken)
         {
             Checkpoints.Add(checkpoint);
             return Task.CompletedTask;

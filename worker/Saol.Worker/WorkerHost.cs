@@ -5,6 +5,7 @@ using Saol.Collective;
 using Saol.Coordinator.Jobs;
 using Saol.Coordinator.Service;
 using Saol.Data;
+using Saol.Metrics;
 using Saol.Rpc;
 using Saol.Worker.Internal;
 using Saol.Worker.Training;
@@ -28,6 +29,9 @@ public sealed class WorkerHost : IAsyncDisposable
     private readonly RpcChannel _channel;
     private readonly Pb.CoordinatorService.CoordinatorServiceClient _client;
     private readonly DatasetCache _datasets = new();
+    private readonly MetricRegistry _registry = new();
+    private readonly SaolInstruments _metrics;
+    private MetricsServer? _metricsServer;
     private readonly Lock _stateLock = new();
     private Pb.WorkerState _state = Pb.WorkerState.Idle;
     private long _generation;
@@ -43,6 +47,7 @@ public sealed class WorkerHost : IAsyncDisposable
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<WorkerHost>();
         _networkFactory = networkFactory ?? SaolTrainingNetwork.Create;
+        _metrics = SaolMetrics.Register(_registry);
         _peerService = new RingPeerService(_loggerFactory);
         _peerServer = new RpcServer(new Saol.Rpc.RpcServerOptions { Port = options.PeerPort, BearerToken = options.BearerToken }, _loggerFactory);
         _peerServer.AddService(_peerService.Definition);
@@ -53,6 +58,12 @@ public sealed class WorkerHost : IAsyncDisposable
     /// <summary>The id the coordinator gave this worker (after registration).</summary>
     public string? WorkerId { get; private set; }
 
+    /// <summary>The worker's metrics (training steps, images, loss, LR, step and all-reduce times, checkpoints).</summary>
+    public MetricRegistry Metrics => _registry;
+
+    /// <summary>The scrape URL when <see cref="WorkerOptions.MetricsPort"/> is set (after <see cref="RunAsync"/> started).</summary>
+    public Uri? MetricsUrl => _metricsServer?.Url;
+
     /// <summary>
     /// Runs until the coordinator ends the session (the job ended) or <paramref name="cancellationToken"/> fires.
     /// </summary>
@@ -60,6 +71,10 @@ public sealed class WorkerHost : IAsyncDisposable
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
         await _peerServer.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (_options.MetricsPort is { } metricsPort)
+        {
+            _metricsServer = await MetricsServer.StartAsync(_registry, new System.Net.IPEndPoint(System.Net.IPAddress.Any, metricsPort), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
         var peerAddress = $"http://{_options.AdvertiseHost}:{_peerServer.Port}";
         var registration = await _client.RegisterWorkerAsync(new Pb.RegisterWorkerRequest
         {
@@ -128,6 +143,10 @@ public sealed class WorkerHost : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (_metricsServer is not null)
+        {
+            await _metricsServer.DisposeAsync().ConfigureAwait(false);
+        }
         await _peerServer.DisposeAsync().ConfigureAwait(false);
         _channel.Dispose();
     }
@@ -255,6 +274,14 @@ public sealed class WorkerHost : IAsyncDisposable
                 _host._step = report.Step;
             }
             _last = report;
+            var metrics = _host._metrics;
+            metrics.TrainSteps.Inc();
+            metrics.TrainImages.Inc(report.Images);
+            metrics.TrainLoss.Set(report.Loss);
+            metrics.TrainLearningRate.Set(report.LearningRate);
+            metrics.TrainEpoch.Set(report.Epoch);
+            metrics.StepDuration.Observe(report.Seconds);
+            metrics.AllReduceDuration.Observe(report.AllReduceSeconds);
             if (_assignment.Rank == 0)
             {
                 await ReportAsync(report, cancellationToken).ConfigureAwait(false);
@@ -270,9 +297,11 @@ public sealed class WorkerHost : IAsyncDisposable
             }
         }
 
-        public async Task CheckpointWrittenAsync(WrittenCheckpoint checkpoint, CancellationToken cancellationToken)
+        public async Task CheckpointWrittenAsync(WrittenCheckpoint checkpoint, double writeSeconds, CancellationToken cancellationToken)
         {
             SetCheckpointing(true);
+            var result = "error";
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 await _host._client.CommitCheckpointAsync(new Pb.CommitCheckpointRequest
@@ -289,9 +318,13 @@ public sealed class WorkerHost : IAsyncDisposable
                         Generation = _assignment.Generation,
                     },
                 }, cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
+                result = "ok";
+                _host._metrics.CheckpointLastSuccess.SetToTime(DateTimeOffset.UtcNow);
             }
             finally
             {
+                _host._metrics.CheckpointWrites.WithLabels(result).Inc();
+                _host._metrics.CheckpointDuration.Observe(writeSeconds + clock.Elapsed.TotalSeconds);
                 SetCheckpointing(false);
             }
         }

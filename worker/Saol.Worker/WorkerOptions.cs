@@ -24,6 +24,9 @@ public sealed class WorkerOptions
     /// <summary>The ring's timeout for a silent peer. Defaults to 60 s.</summary>
     public TimeSpan PeerTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Serves Prometheus metrics on this port at /metrics (0 picks a free one; null: none). Defaults to null.</summary>
+    public int? MetricsPort { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -34,6 +37,10 @@ public sealed class WorkerOptions
         if (PeerPort is < 0 or > 65535)
         {
             throw new ArgumentException($"{nameof(PeerPort)} must be in [0, 65535], got {PeerPort}");
+        }
+        if (MetricsPort is < 0 or > 65535)
+        {
+            throw new ArgumentException($"{nameof(MetricsPort)} must be in [0, 65535], got {MetricsPort}");
         }
         if (Devices < 1)
         {

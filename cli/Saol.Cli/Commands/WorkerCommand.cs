@@ -16,9 +16,10 @@ internal static class WorkerCommand
         var host = new Option<string>("--advertise-host") { Description = "The host name other workers reach this one by", DefaultValueFactory = _ => "127.0.0.1" };
         var devices = new Option<int>("--devices") { Description = "Devices (CPU replicas or GPUs) to train on", DefaultValueFactory = _ => 1 };
         var timeout = new Option<double>("--peer-timeout-seconds") { Description = "A ring peer silent this long fails the step", DefaultValueFactory = _ => 60 };
+        var metrics = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics on this port at /metrics (0 picks a free one)" };
         var command = new Command("worker", "Run a worker: register with the coordinator, train assignments, report progress and checkpoints")
         {
-            job, port, host, devices, timeout,
+            job, port, host, devices, timeout, metrics,
         };
         command.WithConnection();
         command.SetAction(async (parse, ct) =>
@@ -35,6 +36,7 @@ internal static class WorkerCommand
                 Devices = parse.GetValue(devices),
                 BearerToken = parse.GetValue(CoordinatorConnection.Token),
                 PeerTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
+                MetricsPort = parse.GetValue(metrics),
             };
             try
             {

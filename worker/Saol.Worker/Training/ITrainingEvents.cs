@@ -11,8 +11,8 @@ public interface ITrainingEvents
     /// <summary>An epoch ended and both heads were evaluated on the test set.</summary>
     Task EvaluatedAsync(EvaluationReport report, CancellationToken cancellationToken);
 
-    /// <summary>Rank 0 wrote a checkpoint (durable on disk); the coordinator commits it to the catalog.</summary>
-    Task CheckpointWrittenAsync(WrittenCheckpoint checkpoint, CancellationToken cancellationToken);
+    /// <summary>Rank 0 wrote a checkpoint (durable on disk, in <paramref name="writeSeconds"/>); the coordinator commits it to the catalog.</summary>
+    Task CheckpointWrittenAsync(WrittenCheckpoint checkpoint, double writeSeconds, CancellationToken cancellationToken);
 }
 
 /// <summary>One finished optimiser step.</summary>
@@ -21,7 +21,10 @@ public interface ITrainingEvents
 /// <param name="Loss">The mean loss over the global batch.</param>
 /// <param name="LearningRate">The rate the step used.</param>
 /// <param name="ImagesPerSecond">Global throughput of the step.</param>
-public sealed record StepReport(long Step, int Epoch, double Loss, double LearningRate, double ImagesPerSecond);
+/// <param name="Images">Images this worker processed in the step.</param>
+/// <param name="Seconds">Wall time of the step.</param>
+/// <param name="AllReduceSeconds">Time spent averaging the gradients over the ring.</param>
+public sealed record StepReport(long Step, int Epoch, double Loss, double LearningRate, double ImagesPerSecond, int Images, double Seconds, double AllReduceSeconds);
 
 /// <summary>An epoch-end evaluation.</summary>
 /// <param name="Epoch">Epochs completed.</param>

@@ -146,12 +146,14 @@ internal sealed class Trainer : IDisposable
                 scaled.backward();
                 localLoss += loss.item<float>() / microBatches;
             }
+            var reduceStarted = clock.Elapsed;
             var globalLoss = await _gradients.AverageAsync(localLoss, cancellationToken).ConfigureAwait(false);
+            var reduceSeconds = (clock.Elapsed - reduceStarted).TotalSeconds;
             _optimizer.step();
             _step++;
             _lossHistory.Add(globalLoss);
             var seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-            await _events.StepCompletedAsync(new StepReport(_step, epoch, globalLoss, lr, spec.Training.GlobalBatch / seconds), cancellationToken).ConfigureAwait(false);
+            await _events.StepCompletedAsync(new StepReport(_step, epoch, globalLoss, lr, spec.Training.GlobalBatch / seconds, perRank, seconds, reduceSeconds), cancellationToken).ConfigureAwait(false);
 
             var epochEnded = _step % StepsPerEpoch == 0;
             var last = _step == _setup.TotalSteps;
@@ -163,8 +165,9 @@ internal sealed class Trainer : IDisposable
             var due = (spec.Checkpoint.EverySteps > 0 && _step % spec.Checkpoint.EverySteps == 0) || (spec.Checkpoint.AtEpochEnd && epochEnded) || last;
             if (due && _checkpoints is not null)
             {
+                var writing = Stopwatch.StartNew();
                 LastCheckpoint = WriteCheckpoint();
-                await _events.CheckpointWrittenAsync(LastCheckpoint, cancellationToken).ConfigureAwait(false);
+                await _events.CheckpointWrittenAsync(LastCheckpoint, writing.Elapsed.TotalSeconds, cancellationToken).ConfigureAwait(false);
             }
         }
     }
