@@ -107,14 +107,14 @@ public static class ModelFactory
     public static void Save(SaolNetwork network, string path)
     {
         ArgumentNullException.ThrowIfNull(network);
-        SafeTensors.Save(path, network.state_dict(), Metadata(network));
+        SafeTensors.Save(network.state_dict(), path, Metadata(network));
     }
 
     /// <summary>Rebuilds a network from a file written by <see cref="Save"/> (or by the trainer's checkpoints), strictly.</summary>
     /// <exception cref="InvalidDataException">The metadata is missing or does not describe a known model.</exception>
     public static SaolNetwork Load(string path)
     {
-        var (tensors, metadata) = SafeTensors.Load(path);
+        var tensors = SafeTensors.Load(path, out var metadata);
         try
         {
             return FromState(tensors, metadata, path);

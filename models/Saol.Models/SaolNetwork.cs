@@ -2,6 +2,7 @@ using Saol.Models.Backbones.Internal;
 using Saol.Models.Heads.Internal;
 using Saol.Models.Internal;
 using Saol.Torch;
+using Saol.Torch.Modules;
 using static Saol.Torch.torch;
 using static Saol.Torch.torch.nn.functional;
 
@@ -15,7 +16,7 @@ namespace Saol.Models;
 public sealed class SaolNetwork : nn.Module<Tensor, SaolOutputs>
 {
     private readonly Backbone _backbone;
-    private readonly nn.Linear _fc;
+    private readonly Linear _fc;
     private readonly SaolHead? _saol;
     private readonly AbnHead? _abn;
 

@@ -76,7 +76,7 @@ internal static class ExplainCommand
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be in [0, 1]");
         }
         var picture = JpegCodec.DecodeFile(imagePath);
-        var (tensors, metadata) = SafeTensors.Load(modelPath);
+        var tensors = SafeTensors.Load(modelPath, out var metadata);
         SaolNetwork network;
         try
         {

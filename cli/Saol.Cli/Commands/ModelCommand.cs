@@ -59,7 +59,7 @@ internal static class ModelCommand
         {
             torch.InitializeThreadsFromEnvironment();
             using var network = ModelFactory.Load(result.GetValue(weights)!);
-            var (tensors, _) = SafeTensors.Load(result.GetValue(input)!);
+            var tensors = SafeTensors.Load(result.GetValue(input)!);
             try
             {
                 var x = tensors.TryGetValue("x", out var named) ? named
@@ -69,7 +69,7 @@ internal static class ModelCommand
                 using var noGrad = no_grad();
                 using var outputs = network.forward(x.to(ScalarType.Float32));
                 var written = OutputTensors(outputs);
-                SafeTensors.Save(result.GetValue(output)!, written, ModelFactory.Metadata(network));
+                SafeTensors.Save(written, result.GetValue(output)!, ModelFactory.Metadata(network));
                 Console.WriteLine($"wrote {result.GetValue(output)}: {string.Join(", ", written.Select(kv => $"{kv.Key} [{string.Join(", ", kv.Value.shape)}]"))}");
             }
             finally

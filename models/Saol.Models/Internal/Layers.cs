@@ -1,6 +1,7 @@
 using Saol.Torch;
+using Saol.Torch.Modules;
 using static Saol.Torch.torch;
-using static Saol.Torch.torch.nn;
+
 
 namespace Saol.Models.Internal;
 
@@ -13,7 +14,7 @@ internal static class Layers
 {
     public static Conv2d Conv(long input, long output, long kernel, long stride = 1, long padding = 0, long groups = 1, bool bias = false)
     {
-        var conv = Conv2d(input, output, kernel, stride: stride, padding: padding, groups: groups, bias: bias);
+        var conv = nn.Conv2d(input, output, kernel, stride: stride, padding: padding, groups: groups, bias: bias);
         using (no_grad())
         {
             conv.weight.normal_(0, Math.Sqrt(2.0 / (kernel * kernel * output / groups)));
@@ -22,9 +23,27 @@ internal static class Layers
         return conv;
     }
 
+    /// <summary>
+    /// A head convolution with PyTorch's default initialisation, U(±1/√fan_in) for weight and bias:
+    /// the one-channel and K-channel outputs of the heads are not followed by BN, and He-normal with
+    /// fan-out (std √2 for a 1×1 conv to one channel) would start the attention softmax and the
+    /// mask sigmoid saturated.
+    /// </summary>
+    public static Conv2d HeadConv(long input, long output, long kernel, long padding = 0, long groups = 1, bool bias = true)
+    {
+        var conv = nn.Conv2d(input, output, kernel, stride: 1, padding: padding, groups: groups, bias: bias);
+        var bound = 1.0 / Math.Sqrt(input / groups * kernel * kernel);
+        using (no_grad())
+        {
+            conv.weight.uniform_(-bound, bound);
+            conv.bias?.uniform_(-bound, bound);
+        }
+        return conv;
+    }
+
     public static BatchNorm2d Norm(long features)
     {
-        var bn = BatchNorm2d(features);
+        var bn = nn.BatchNorm2d(features);
         using (no_grad())
         {
             bn.weight!.fill_(1.0);
@@ -35,7 +54,7 @@ internal static class Layers
 
     public static Linear Dense(long input, long output)
     {
-        var fc = Linear(input, output);
+        var fc = nn.Linear(input, output);
         var bound = 1.0 / Math.Sqrt(input);
         using (no_grad())
         {

@@ -17,7 +17,7 @@ public static class SaolLoss
     public static Tensor OneHot(Tensor labels, int classes)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        return one_hot(labels.to(ScalarType.Int64), classes).to(ScalarType.Float32);
+        return torch.one_hot(labels.to(ScalarType.Int64), classes).to(ScalarType.Float32);
     }
 
     /// <summary>Images [B, 3, H, W] with the box region of image i replaced by that of image perm[i].</summary>
@@ -121,7 +121,7 @@ public static class SaolLoss
         }
 
         using var p = o.YHat!.detach();
-        using var logP = o.LogYHat.detach();
+        using var logP = o.LogYHat!.detach();
         using var logQ = log_softmax(o.GapLogits, 1);
         var sd = ((p * (logP - logQ)).sum(1).mean()) + (weights.DistillationBeta * -(targets * logQ).sum(1).mean());
 

@@ -148,7 +148,7 @@ public sealed class ModelFactoryTests
     public void Load_FileWithoutMetadata_ThrowsInvalidData()
     {
         using var dir = new TempDir();
-        Saol.Torch.Serialization.SafeTensors.Save(dir.File("bare.safetensors"), new Dictionary<string, Tensor> { ["fc.weight"] = zeros([2, 2]) });
+        Saol.Torch.Serialization.SafeTensors.Save(new Dictionary<string, Tensor> { ["fc.weight"] = zeros([2, 2]) }, dir.File("bare.safetensors"));
         var e = Assert.Throws<InvalidDataException>(() => ModelFactory.Load(dir.File("bare.safetensors")));
         Assert.Contains("arch", e.Message, StringComparison.Ordinal);
     }

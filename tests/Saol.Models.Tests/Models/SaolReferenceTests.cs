@@ -36,7 +36,7 @@ public sealed class SaolReferenceFixture : IDisposable
             using var network = ModelFactory.Create(c.Arch, "saol", c.Classes, ModelOptions.Parse(c.Options), seed: 42);
             manual_seed(7);
             var x = randn([4, 3, c.Size, c.Size]);
-            var targets = softmax(randn([4, c.Classes]) * 2.0, 1);
+            var targets = torch.nn.functional.softmax(randn([4, c.Classes]) * 2.0, 1);
             // One training-mode pass so the BN running statistics are not the trivial 0/1.
             network.train();
             using (no_grad())
@@ -75,15 +75,15 @@ public sealed class SaolReferenceFixture : IDisposable
             ParameterNames[c.Name] = network.named_parameters().Select(p => p.name).ToArray();
 
             var forwardInput = _dir.File(c.Name + ".forward-in.safetensors");
-            SafeTensors.Save(forwardInput, new Dictionary<string, Tensor> { ["x"] = x });
+            SafeTensors.Save(new Dictionary<string, Tensor> { ["x"] = x }, forwardInput);
             var lossInput = _dir.File(c.Name + ".loss-in.safetensors");
-            SafeTensors.Save(lossInput, new Dictionary<string, Tensor>
+            SafeTensors.Save(new Dictionary<string, Tensor>
             {
                 ["x"] = x,
                 ["targets"] = targets,
                 ["perm"] = tensor(new long[] { 2, 3, 0, 1 }),
                 ["box"] = tensor(new long[] { box.Top, box.Bottom, box.Left, box.Right }),
-            });
+            }, lossInput);
             jobs.Add(new PythonOracle.Job("forward", weights, forwardInput, _dir.File(c.Name + ".forward-out.safetensors")));
             jobs.Add(new PythonOracle.Job("losses", weights, lossInput, _dir.File(c.Name + ".loss-out.safetensors"), Train: true));
         }
@@ -91,11 +91,11 @@ public sealed class SaolReferenceFixture : IDisposable
         foreach (var c in Cases)
         {
             var reference = new Dictionary<string, Tensor>();
-            foreach (var (k, v) in SafeTensors.Load(_dir.File(c.Name + ".forward-out.safetensors")).Tensors)
+            foreach (var (k, v) in SafeTensors.Load(_dir.File(c.Name + ".forward-out.safetensors")))
             {
                 reference["eval." + k] = v;
             }
-            foreach (var (k, v) in SafeTensors.Load(_dir.File(c.Name + ".loss-out.safetensors")).Tensors)
+            foreach (var (k, v) in SafeTensors.Load(_dir.File(c.Name + ".loss-out.safetensors")))
             {
                 reference[k] = v;
             }
@@ -168,6 +168,13 @@ public sealed class SaolReferenceTests(SaolReferenceFixture fixture) : IClassFix
             var key = "grad." + parameter;
             Assert.True(fixture.Reference[name].ContainsKey(key), $"the reference has no gradient for {parameter}");
             Assert.True(fixture.Ours[name].ContainsKey(key), $"we have no gradient for {parameter}");
+            if (parameter == "saol.attention.conv2.bias")
+            {
+                // The softmax over positions ignores a constant shift: this gradient is 0 up to rounding.
+                Assert.True(fixture.Ours[name][key].abs().max().item<float>() < 1e-6, "attention bias gradient should vanish");
+                Assert.True(fixture.Reference[name][key].abs().max().item<float>() < 1e-6, "reference attention bias gradient should vanish");
+                continue;
+            }
             TensorAssert.Close(fixture.Reference[name][key], fixture.Ours[name][key], $"{name} d total / d {parameter}");
         }
     }

@@ -21,7 +21,7 @@ public sealed class TorchvisionFixture : IDisposable
         manual_seed(5);
         var x = randn([2, 3, 64, 64]);
         var input = _dir.File("x.safetensors");
-        SafeTensors.Save(input, new Dictionary<string, Tensor> { ["x"] = x });
+        SafeTensors.Save(new Dictionary<string, Tensor> { ["x"] = x }, input);
         foreach (var arch in Architectures)
         {
             using var network = ModelFactory.Create(arch, "gapfc", 10, seed: 9);
@@ -43,7 +43,7 @@ public sealed class TorchvisionFixture : IDisposable
         PythonOracle.Run(_dir.Path, jobs);
         foreach (var arch in Architectures)
         {
-            Reference[arch] = SafeTensors.Load(_dir.File(arch + ".out.safetensors")).Tensors["logits"];
+            Reference[arch] = SafeTensors.Load(_dir.File(arch + ".out.safetensors"))["logits"];
         }
     }
 

@@ -196,8 +196,8 @@ class SaolHead(nn.Module):
             maps.append(conv(x))
         y = self.fuse(torch.cat(maps, dim=1)).softmax(dim=1)
         y_hat = (a * y).sum(dim=(2, 3))
-        m_hat = torch.sigmoid(self.mask(last))
-        return a, y, y_hat, m_hat
+        m_logits = self.mask(last)
+        return a, y, y_hat, m_logits
 
 
 def build(arch, head, classes, options_text=""):
@@ -232,8 +232,8 @@ class Model(nn.Module):
         gap_logits = self.fc(torch.flatten(F.adaptive_avg_pool2d(feats[-1], 1), 1))
         out = {"gap_logits": gap_logits}
         if self.head == "saol":
-            a, y, y_hat, m_hat = self.saol(feats)
-            out.update({"A": a, "Y": y, "y_hat": y_hat, "M_hat": m_hat})
+            a, y, y_hat, m_logits = self.saol(feats)
+            out.update({"A": a, "Y": y, "y_hat": y_hat, "M_hat": torch.sigmoid(m_logits), "M_logits": m_logits})
         return out
 
 
@@ -267,8 +267,8 @@ def saol_losses(model, x, y_soft_a, perm, box, weights=(1.0, 1.0, 1.0, 1.0), bet
 
     ho, wo = out["A"].shape[-2:]
     mask = F.adaptive_avg_pool2d(cutmix_mask(h, w, box), (ho, wo)).expand(b, 1, ho, wo)
-    p = out["M_hat"].clamp(1e-12, 1 - 1e-12)
-    l_ss1 = -(mask * torch.log(p) + (1 - mask) * torch.log(1 - p)).mean()
+    # BCE(M_hat, M) in its stable form on the logits (sigmoid saturates to exactly 1 in float32).
+    l_ss1 = F.binary_cross_entropy_with_logits(out["M_logits"], mask)
 
     y_src = clean["Y"][perm]
     kl = (y_src * (torch.log(y_src) - torch.log(out["Y"]))).sum(dim=1, keepdim=True)

@@ -1,5 +1,6 @@
 using Saol.Models.Internal;
 using Saol.Torch;
+using Saol.Torch.Modules;
 using static Saol.Torch.torch;
 
 namespace Saol.Models.Backbones.Internal;
@@ -18,7 +19,7 @@ internal abstract class Backbone
     public abstract IReadOnlyList<long> BlockChannels { get; }
 
     /// <summary>The BN whose output ends each residual branch (zero-γ initialisation sets its γ to 0).</summary>
-    public abstract IEnumerable<nn.BatchNorm2d> ResidualLastNorms { get; }
+    public abstract IEnumerable<BatchNorm2d> ResidualLastNorms { get; }
 
     /// <summary>True for the ImageNet-size (torchvision) ResNets.</summary>
     public abstract bool ImageNetSize { get; }

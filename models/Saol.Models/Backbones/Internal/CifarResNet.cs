@@ -1,5 +1,6 @@
 using Saol.Models.Internal;
 using Saol.Torch;
+using Saol.Torch.Modules;
 using static Saol.Torch.torch;
 using static Saol.Torch.torch.nn.functional;
 
@@ -12,8 +13,8 @@ namespace Saol.Models.Backbones.Internal;
 /// </summary>
 internal sealed class CifarResNet : Backbone
 {
-    private readonly nn.Conv2d _conv1;
-    private readonly nn.BatchNorm2d _bn1;
+    private readonly Conv2d _conv1;
+    private readonly BatchNorm2d _bn1;
     private readonly Chain<BasicBlock>[] _stages = new Chain<BasicBlock>[3];
     private readonly List<(string, nn.Module)> _modules = [];
 
@@ -49,7 +50,7 @@ internal sealed class CifarResNet : Backbone
 
     public override bool ImageNetSize => false;
 
-    public override IEnumerable<nn.BatchNorm2d> ResidualLastNorms => _stages.SelectMany(s => s.Blocks).Select(b => b.LastNorm);
+    public override IEnumerable<BatchNorm2d> ResidualLastNorms => _stages.SelectMany(s => s.Blocks).Select(b => b.LastNorm);
 
     public override Tensor[] Forward(Tensor images)
     {

@@ -1,5 +1,6 @@
 using Saol.Models.Internal;
 using Saol.Torch;
+using Saol.Torch.Modules;
 using static Saol.Torch.torch;
 using static Saol.Torch.torch.nn.functional;
 
@@ -11,8 +12,8 @@ namespace Saol.Models.Backbones.Internal;
 /// </summary>
 internal sealed class ResNet : Backbone
 {
-    private readonly nn.Conv2d _conv1;
-    private readonly nn.BatchNorm2d _bn1;
+    private readonly Conv2d _conv1;
+    private readonly BatchNorm2d _bn1;
     private readonly Chain<BasicBlock>[]? _basic;
     private readonly Chain<Bottleneck>[]? _bottleneck;
     private readonly List<(string, nn.Module)> _modules = [];
@@ -70,7 +71,7 @@ internal sealed class ResNet : Backbone
 
     public override bool ImageNetSize => true;
 
-    public override IEnumerable<nn.BatchNorm2d> ResidualLastNorms =>
+    public override IEnumerable<BatchNorm2d> ResidualLastNorms =>
         _bottleneck is not null
             ? _bottleneck.SelectMany(s => s.Blocks).Select(b => b.LastNorm)
             : _basic!.SelectMany(s => s.Blocks).Select(b => b.LastNorm);

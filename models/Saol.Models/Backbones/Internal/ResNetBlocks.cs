@@ -1,5 +1,6 @@
 using Saol.Models.Internal;
 using Saol.Torch;
+using Saol.Torch.Modules;
 using static Saol.Torch.torch;
 using static Saol.Torch.torch.nn.functional;
 
@@ -8,8 +9,8 @@ namespace Saol.Models.Backbones.Internal;
 /// <summary>The 1×1 projection shortcut, children "0" (conv) and "1" (BN) as torchvision's nn.Sequential.</summary>
 internal sealed class Downsample : nn.Module<Tensor, Tensor>, IMacCounted
 {
-    private readonly nn.Conv2d _conv;
-    private readonly nn.BatchNorm2d _bn;
+    private readonly Conv2d _conv;
+    private readonly BatchNorm2d _bn;
     private readonly long _input;
     private readonly long _output;
     private readonly long _stride;
@@ -37,10 +38,10 @@ internal sealed class Downsample : nn.Module<Tensor, Tensor>, IMacCounted
 /// <summary>torchvision's BasicBlock (two 3×3 convolutions), also the block of the CIFAR ResNets.</summary>
 internal sealed class BasicBlock : nn.Module<Tensor, Tensor>, IMacCounted
 {
-    private readonly nn.Conv2d _conv1;
-    private readonly nn.BatchNorm2d _bn1;
-    private readonly nn.Conv2d _conv2;
-    private readonly nn.BatchNorm2d _bn2;
+    private readonly Conv2d _conv1;
+    private readonly BatchNorm2d _bn1;
+    private readonly Conv2d _conv2;
+    private readonly BatchNorm2d _bn2;
     private readonly Downsample? _downsample;
     private readonly long _input;
     private readonly long _planes;
@@ -67,7 +68,7 @@ internal sealed class BasicBlock : nn.Module<Tensor, Tensor>, IMacCounted
 
     public const long Expansion = 1;
 
-    public nn.BatchNorm2d LastNorm => _bn2;
+    public BatchNorm2d LastNorm => _bn2;
 
     public override Tensor forward(Tensor input)
     {
@@ -94,12 +95,12 @@ internal sealed class Bottleneck : nn.Module<Tensor, Tensor>, IMacCounted
 {
     public const long Expansion = 4;
 
-    private readonly nn.Conv2d _conv1;
-    private readonly nn.BatchNorm2d _bn1;
-    private readonly nn.Conv2d _conv2;
-    private readonly nn.BatchNorm2d _bn2;
-    private readonly nn.Conv2d _conv3;
-    private readonly nn.BatchNorm2d _bn3;
+    private readonly Conv2d _conv1;
+    private readonly BatchNorm2d _bn1;
+    private readonly Conv2d _conv2;
+    private readonly BatchNorm2d _bn2;
+    private readonly Conv2d _conv3;
+    private readonly BatchNorm2d _bn3;
     private readonly Downsample? _downsample;
     private readonly long _input;
     private readonly long _planes;
@@ -128,7 +129,7 @@ internal sealed class Bottleneck : nn.Module<Tensor, Tensor>, IMacCounted
         }
     }
 
-    public nn.BatchNorm2d LastNorm => _bn3;
+    public BatchNorm2d LastNorm => _bn3;
 
     public override Tensor forward(Tensor input)
     {

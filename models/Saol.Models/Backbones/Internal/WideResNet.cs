@@ -1,5 +1,6 @@
 using Saol.Models.Internal;
 using Saol.Torch;
+using Saol.Torch.Modules;
 using static Saol.Torch.torch;
 using static Saol.Torch.torch.nn.functional;
 
@@ -8,11 +9,11 @@ namespace Saol.Models.Backbones.Internal;
 /// <summary>The pre-activation block of Wide-ResNet (Zagoruyko and Komodakis, 2016).</summary>
 internal sealed class WideBlock : nn.Module<Tensor, Tensor>, IMacCounted
 {
-    private readonly nn.BatchNorm2d _bn1;
-    private readonly nn.Conv2d _conv1;
-    private readonly nn.BatchNorm2d _bn2;
-    private readonly nn.Conv2d _conv2;
-    private readonly nn.Conv2d? _shortcut;
+    private readonly BatchNorm2d _bn1;
+    private readonly Conv2d _conv1;
+    private readonly BatchNorm2d _bn2;
+    private readonly Conv2d _conv2;
+    private readonly Conv2d? _shortcut;
     private readonly long _input;
     private readonly long _output;
     private readonly long _stride;
@@ -37,7 +38,7 @@ internal sealed class WideBlock : nn.Module<Tensor, Tensor>, IMacCounted
     }
 
     /// <summary>The BN before the branch's last convolution: with γ = 0 (and β = 0) the branch outputs 0.</summary>
-    public nn.BatchNorm2d LastNorm => _bn2;
+    public BatchNorm2d LastNorm => _bn2;
 
     public override Tensor forward(Tensor input)
     {
@@ -85,9 +86,9 @@ internal sealed class WideStage : nn.Module<Tensor, Tensor>, IMacCounted
 /// </summary>
 internal sealed class WideResNet : Backbone
 {
-    private readonly nn.Conv2d _conv1;
+    private readonly Conv2d _conv1;
     private readonly WideStage[] _stages = new WideStage[3];
-    private readonly nn.BatchNorm2d _bn1;
+    private readonly BatchNorm2d _bn1;
     private readonly List<(string, nn.Module)> _modules = [];
     private readonly long[] _channels;
 
@@ -119,7 +120,7 @@ internal sealed class WideResNet : Backbone
 
     public override bool ImageNetSize => false;
 
-    public override IEnumerable<nn.BatchNorm2d> ResidualLastNorms => _stages.SelectMany(s => s.Blocks).Select(b => b.LastNorm);
+    public override IEnumerable<BatchNorm2d> ResidualLastNorms => _stages.SelectMany(s => s.Blocks).Select(b => b.LastNorm);
 
     public override Tensor[] Forward(Tensor images)
     {

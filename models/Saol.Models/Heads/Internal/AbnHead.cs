@@ -1,5 +1,6 @@
 using Saol.Models.Internal;
 using Saol.Torch;
+using Saol.Torch.Modules;
 using static Saol.Torch.torch;
 using static Saol.Torch.torch.nn.functional;
 
@@ -17,11 +18,11 @@ internal sealed record AbnHeadOutput(Tensor AttentionLogits, Tensor Attention, T
 /// </summary>
 internal sealed class AbnHead : nn.Module
 {
-    private readonly nn.BatchNorm2d _bn1;
-    private readonly nn.Conv2d _conv1;
-    private readonly nn.Conv2d _convLogits;
-    private readonly nn.Conv2d _convAtt;
-    private readonly nn.BatchNorm2d _bnAtt;
+    private readonly BatchNorm2d _bn1;
+    private readonly Conv2d _conv1;
+    private readonly Conv2d _convLogits;
+    private readonly Conv2d _convAtt;
+    private readonly BatchNorm2d _bnAtt;
     private readonly long _channels;
     private readonly long _classes;
 
@@ -30,9 +31,9 @@ internal sealed class AbnHead : nn.Module
     {
         (_channels, _classes) = (channels, classes);
         _bn1 = Layers.Norm(channels);
-        _conv1 = Layers.Conv(channels, classes, 1);
-        _convLogits = Layers.Conv(classes, classes, 1);
-        _convAtt = Layers.Conv(classes, 1, 1);
+        _conv1 = Layers.HeadConv(channels, classes, 1, bias: false);
+        _convLogits = Layers.HeadConv(classes, classes, 1, bias: false);
+        _convAtt = Layers.HeadConv(classes, 1, 1, bias: false);
         _bnAtt = Layers.Norm(1);
         register_module("bn1", _bn1);
         register_module("conv1", _conv1);

@@ -1,5 +1,6 @@
 using Saol.Models.Internal;
 using Saol.Torch;
+using Saol.Torch.Modules;
 using static Saol.Torch.torch;
 using static Saol.Torch.torch.nn.functional;
 
@@ -13,8 +14,8 @@ namespace Saol.Models.Heads.Internal;
 internal sealed class MapBranch : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> _conv1;
-    private readonly nn.BatchNorm2d _bn1;
-    private readonly nn.Conv2d _conv2;
+    private readonly BatchNorm2d _bn1;
+    private readonly Conv2d _conv2;
     private readonly long _input;
     private readonly long _hidden;
     private readonly bool _separable;
@@ -25,7 +26,7 @@ internal sealed class MapBranch : nn.Module<Tensor, Tensor>
         (_input, _hidden, _separable) = (input, hidden, separable);
         _conv1 = SaolConv.Create(input, hidden, bias: false, separable);
         _bn1 = Layers.Norm(hidden);
-        _conv2 = Layers.Conv(hidden, 1, 1, bias: true);
+        _conv2 = Layers.HeadConv(hidden, 1, 1);
         register_module("conv1", _conv1);
         register_module("bn1", _bn1);
         register_module("conv2", _conv2);

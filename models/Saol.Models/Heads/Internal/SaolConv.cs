@@ -1,5 +1,6 @@
 using Saol.Models.Internal;
 using Saol.Torch;
+using Saol.Torch.Modules;
 using static Saol.Torch.torch;
 
 namespace Saol.Models.Heads.Internal;
@@ -7,14 +8,14 @@ namespace Saol.Models.Heads.Internal;
 /// <summary>A depthwise-separable 3×3 convolution: <c>depthwise</c> (3×3, one filter per channel, no bias) then <c>pointwise</c> (1×1).</summary>
 internal sealed class SeparableConv : nn.Module<Tensor, Tensor>
 {
-    private readonly nn.Conv2d _depthwise;
-    private readonly nn.Conv2d _pointwise;
+    private readonly Conv2d _depthwise;
+    private readonly Conv2d _pointwise;
 
     public SeparableConv(long input, long output, bool bias)
         : base(nameof(SeparableConv))
     {
-        _depthwise = Layers.Conv(input, input, 3, 1, 1, groups: input);
-        _pointwise = Layers.Conv(input, output, 1, bias: bias);
+        _depthwise = Layers.HeadConv(input, input, 3, 1, groups: input, bias: false);
+        _pointwise = Layers.HeadConv(input, output, 1, bias: bias);
         register_module("depthwise", _depthwise);
         register_module("pointwise", _pointwise);
     }
@@ -26,7 +27,7 @@ internal sealed class SeparableConv : nn.Module<Tensor, Tensor>
 internal static class SaolConv
 {
     public static nn.Module<Tensor, Tensor> Create(long input, long output, bool bias, bool separable) =>
-        separable ? new SeparableConv(input, output, bias) : Layers.Conv(input, output, 3, 1, 1, bias: bias);
+        separable ? new SeparableConv(input, output, bias) : Layers.HeadConv(input, output, 3, 1, bias: bias);
 
     public static long Macs(long input, long output, bool separable, long h, long w) =>
         separable

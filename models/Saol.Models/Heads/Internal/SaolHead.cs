@@ -1,5 +1,6 @@
 using Saol.Models.Internal;
 using Saol.Torch;
+using Saol.Torch.Modules;
 using static Saol.Torch.torch;
 using static Saol.Torch.torch.nn.functional;
 
@@ -19,7 +20,7 @@ internal sealed class SaolHead : nn.Module
     private readonly MapBranch _attention;
     private readonly MapBranch _mask;
     private readonly IndexedModules<nn.Module<Tensor, Tensor>> _logits;
-    private readonly nn.Conv2d _fuse;
+    private readonly Conv2d _fuse;
     private readonly int[] _blocks;
     private readonly long[] _channels;
     private readonly long _classes;
@@ -33,7 +34,7 @@ internal sealed class SaolHead : nn.Module
         _attention = new MapBranch(_channels[^1], hidden, separable);
         _mask = new MapBranch(_channels[^1], hidden, separable);
         _logits = new IndexedModules<nn.Module<Tensor, Tensor>>(blocks.Select(b => SaolConv.Create(_channels[b - 1], classes, bias: true, separable)));
-        _fuse = Layers.Conv(classes * blocks.Length, classes, 1, bias: true);
+        _fuse = Layers.HeadConv(classes * blocks.Length, classes, 1);
         register_module("attention", _attention);
         register_module("mask", _mask);
         register_module("logits", _logits);
