@@ -70,22 +70,21 @@ public sealed class JobCoordinator
     public async Task<JobRecord> ResumeAsync(string checkpointIdOrPath, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(checkpointIdOrPath);
-        var record = await _store.GetCheckpointAsync(checkpointIdOrPath, cancellationToken).ConfigureAwait(false);
         LoadedCheckpoint checkpoint;
-        if (record is not null)
-        {
-            checkpoint = CheckpointDirectory.Open(record.Path, record.ManifestSha256);
-        }
-        else if (Directory.Exists(checkpointIdOrPath))
+        if (Directory.Exists(checkpointIdOrPath))
         {
             checkpoint = CheckpointDirectory.Open(checkpointIdOrPath);
+        }
+        else if (IsCatalogId(checkpointIdOrPath) && await _store.GetCheckpointAsync(checkpointIdOrPath, cancellationToken).ConfigureAwait(false) is { } record)
+        {
+            checkpoint = CheckpointDirectory.Open(record.Path, record.ManifestSha256);
         }
         else
         {
             throw new ArgumentException($"'{checkpointIdOrPath}' is neither a checkpoint id in the catalog nor a checkpoint directory", nameof(checkpointIdOrPath));
         }
         var job = await SubmitAsync(checkpoint.Manifest.JobSpec.GetRawText(), cancellationToken).ConfigureAwait(false);
-        var seed = new CheckpointRecord($"{job.Id}/{checkpoint.Manifest.CheckpointId}", job.Id, checkpoint.Manifest.Step, checkpoint.Manifest.Epoch,
+        var seed = new CheckpointRecord(CatalogId(job.Id, checkpoint.Manifest.CheckpointId), job.Id, checkpoint.Manifest.Step, checkpoint.Manifest.Epoch,
             checkpoint.Path, checkpoint.ManifestSha256, _time.GetUtcNow());
         await _store.TryAddCheckpointAsync(seed, cancellationToken).ConfigureAwait(false);
         return await _store.UpdateJobAsync(job.Id, j => j with { Message = $"resumes from {checkpoint.Path} (step {checkpoint.Manifest.Step})" }, cancellationToken).ConfigureAwait(false);
@@ -190,7 +189,7 @@ public sealed class JobCoordinator
         {
             throw new InvalidOperationException($"job {jobId} is at generation {job.Generation}; a checkpoint of generation {generation} is stale");
         }
-        var record = new CheckpointRecord($"{jobId}/{written.Id}", jobId, written.Step, written.Epoch, written.Path, written.ManifestSha256, _time.GetUtcNow());
+        var record = new CheckpointRecord(CatalogId(jobId, written.Id), jobId, written.Step, written.Epoch, written.Path, written.ManifestSha256, _time.GetUtcNow());
         if (!await _store.TryAddCheckpointAsync(record, cancellationToken).ConfigureAwait(false))
         {
             // The same step again (a regrouped generation re-reached it): the directory was replaced, so is the record.
@@ -398,6 +397,11 @@ public sealed class JobCoordinator
             }
         }
     }
+
+    /// <summary>The catalog id of a job's checkpoint: <c>&lt;job id&gt;.&lt;checkpoint id&gt;</c> (e.g. <c>job-3.step-00000120</c>).</summary>
+    public static string CatalogId(string jobId, string checkpointId) => jobId + "." + checkpointId;
+
+    private static bool IsCatalogId(string value) => value.Length is > 0 and <= 128 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     /// <summary>The directory holding a job's checkpoints: <c>checkpoint.directory/&lt;job id&gt;</c>.</summary>
     public static string CheckpointRoot(JobSpec spec, string jobId)

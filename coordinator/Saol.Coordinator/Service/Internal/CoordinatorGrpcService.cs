@@ -10,7 +10,7 @@ namespace Saol.Coordinator.Service.Internal;
 /// <summary>The CoordinatorService on the wire: translates calls to <see cref="JobCoordinator"/> and errors to gRPC status codes.</summary>
 internal sealed class CoordinatorGrpcService(JobCoordinator coordinator) : Pb.CoordinatorService.CoordinatorServiceBase
 {
-    private const char WorkerIdSeparator = '/';
+    private const char WorkerIdSeparator = '.';
 
     public override Task<Pb.SubmitJobResponse> SubmitJob(Pb.SubmitJobRequest request, ServerCallContext context) => Guard(async () =>
     {
