@@ -17,7 +17,9 @@ internal static class JobWatcher
             if (e.Kind is Pb.JobEventKind.StateChanged or Pb.JobEventKind.Generation && last is not null)
             {
                 line.Break();
-                Console.WriteLine($"{jobId}: {ProgressLine.StateName(e.Job.State)} (generation {e.Job.Generation}) {e.Message}");
+                // A terminal state's message is the caller's to print (the summary line comes last).
+                var note = e.Job.State is Pb.JobState.Succeeded or Pb.JobState.Failed or Pb.JobState.Cancelled ? "" : " " + e.Message;
+                Console.WriteLine($"{jobId}: {ProgressLine.StateName(e.Job.State)} (generation {e.Job.Generation}){note}");
             }
             last = e.Job;
             line.Update(e.Job, DateTimeOffset.UtcNow);
