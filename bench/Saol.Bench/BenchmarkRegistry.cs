@@ -7,6 +7,7 @@ internal static class BenchmarkRegistry
     {
         ["saol"] = Saol.SaolBenchmark.RunAsync,
         ["rpc"] = Rpc.RpcBenchmark.RunAsync,
+        ["binding"] = Binding.BindingBenchmark.RunAsync,
     };
 
     public static IEnumerable<string> Names => s_benchmarks.Keys;
