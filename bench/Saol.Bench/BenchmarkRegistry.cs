@@ -7,6 +7,7 @@ internal static class BenchmarkRegistry
     {
         ["saol"] = Saol.SaolBenchmark.RunAsync,
         ["rpc"] = Rpc.RpcBenchmark.RunAsync,
+        ["allreduce"] = AllReduce.AllReduceBenchmark.RunAsync,
         ["binding"] = Binding.BindingBenchmark.RunAsync,
     };
 
