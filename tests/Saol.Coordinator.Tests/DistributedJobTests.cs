@@ -92,6 +92,50 @@ public sealed partial class DistributedJobTests : IDisposable
     }
 
     [Fact]
+    public async Task ElasticJob_WorkerCrashes_GoesOnWithTheOtherFromTheNewestCheckpoint()
+    {
+        await using var store = StateStore.CreateInMemory();
+        var options = new CoordinatorOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(200), WorkerLease = TimeSpan.FromSeconds(10), MonitorInterval = TimeSpan.FromMilliseconds(200) };
+        await using var server = new CoordinatorServer(store, new RpcServerOptions { ListenAddress = System.Net.IPAddress.Loopback, Port = 0 }, options);
+        await server.StartAsync().DefaultTimeout();
+        using var channel = RpcChannel.ForAddress(server.Address);
+        var client = new Pb.CoordinatorService.CoordinatorServiceClient(channel);
+        var spec = Spec();
+        spec.Training.Epochs = 3;
+        spec.Cluster.Elastic = true;
+        spec.Cluster.MinWorkers = 1;
+        var job = (await client.SubmitJobAsync(new Pb.SubmitJobRequest { Spec = JobSpecMapping.ToProto(spec) }).ResponseAsync.DefaultTimeout()).Job;
+
+        await using var survivor = new WorkerHost(new WorkerOptions { Coordinator = server.Address, JobId = job.Id });
+        var crashing = new WorkerHost(new WorkerOptions { Coordinator = server.Address, JobId = job.Id });
+        using var crash = new CancellationTokenSource();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var survivorRun = survivor.RunAsync(deadline.Token);
+        var crashingRun = crashing.RunAsync(crash.Token);
+        var generations = new List<long>();
+        Pb.Job? last = null;
+        using var watch = client.WatchJob(new Pb.WatchJobRequest { JobId = job.Id }, cancellationToken: deadline.Token);
+        await foreach (var e in watch.ResponseStream.ReadAllAsync(deadline.Token))
+        {
+            last = e.Job;
+            generations.Add(e.Job.Generation);
+            if (e.Job.Progress.Step >= 3 && !crash.IsCancellationRequested)
+            {
+                // The process dies: its session and its peer service go away without a word.
+                await crash.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => crashingRun).Timeout(TimeSpan.FromMinutes(1));
+                await crashing.DisposeAsync();
+            }
+        }
+        Assert.True(crash.IsCancellationRequested, "the job ended before the crash");
+        Assert.Equal(Pb.JobState.Succeeded, last!.State);
+        Assert.Equal(12, last.Progress.Step);
+        Assert.True(generations.Max() >= 2, $"generations seen: {string.Join(", ", generations.Distinct())}");
+        Assert.Single(last.Workers); // the last generation trained on one worker (accumulating to keep B = 16)
+        Assert.True(await survivorRun.Timeout(TimeSpan.FromMinutes(1)));
+    }
+
+    [Fact]
     public async Task Submit_BadSpecOverGrpc_IsInvalidArgumentNamingTheField()
     {
         await using var store = StateStore.CreateInMemory();

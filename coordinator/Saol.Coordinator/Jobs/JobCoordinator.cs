@@ -289,6 +289,29 @@ public sealed class JobCoordinator
         await TryFormGenerationAsync(jobId, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A worker's session ended (the process stopped or lost its connection): it leaves the job at once
+    /// rather than when its lease runs out, and if it was a member of the current generation, the
+    /// generation re-forms without it (from the newest checkpoint).
+    /// </summary>
+    public async Task WorkerLeftAsync(string jobId, string workerId, CancellationToken cancellationToken = default)
+    {
+        await _store.RemoveWorkerAsync(jobId, workerId, cancellationToken).ConfigureAwait(false);
+        var job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (job is null || job.IsTerminal || job.PlanJson is null || GenerationPlan.FromJson(job.PlanJson).RankOf(workerId) < 0)
+        {
+            return;
+        }
+        CoordinatorLog.WorkerLost(_logger, jobId, workerId, job.Generation);
+        await _store.UpdateJobAsync(jobId, j => j.Generation != job.Generation || j.IsTerminal || j.PlanJson is null ? j : j with
+        {
+            Status = JobStatus.Pending,
+            PlanJson = null,
+            Message = $"worker {workerId} left; waiting for workers to form generation {job.Generation + 1}",
+        }, cancellationToken).ConfigureAwait(false);
+        await TryFormGenerationAsync(jobId, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Generations in a row that may fail without a step of progress before the job fails. 3.</summary>
     public const int MaxGenerationFailures = 3;
 
