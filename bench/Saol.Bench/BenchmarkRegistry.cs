@@ -6,7 +6,7 @@ internal static class BenchmarkRegistry
     private static readonly Dictionary<string, Func<string[], Task<int>>> s_benchmarks = new(StringComparer.Ordinal)
     {
         ["binding"] = Binding.BindingBenchmark.RunAsync,
-        ["saol"] = Saol.SaolBenchmark.RunAsync,
+        ["saol"] = SaolOverhead.SaolBenchmark.RunAsync,
     };
 
     public static IEnumerable<string> Names => s_benchmarks.Keys;
