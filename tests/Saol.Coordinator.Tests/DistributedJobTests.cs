@@ -13,6 +13,7 @@ using Pb = Saol.Protos.V1;
 namespace Saol.Coordinator.Tests;
 
 /// <summary>The product path end to end in one process: a coordinator on gRPC, two workers with a real ring, SAOL on synthetic images.</summary>
+[Collection(InProcessTorch.Name)]
 public sealed partial class DistributedJobTests : IDisposable
 {
     private readonly TempDir _dir = new();

@@ -13,6 +13,7 @@ namespace Saol.Coordinator.Tests;
 /// The two exactness properties of distributed training, on the real SAOL network (ResNet-20 backbone)
 /// and a real gRPC ring on loopback: data parallelism changes nothing, and a resume changes nothing.
 /// </summary>
+[Collection(InProcessTorch.Name)]
 public sealed class TrainingRunTests : IDisposable
 {
     private readonly TempDir _dir = new();

@@ -113,6 +113,7 @@ internal sealed class Trainer : IDisposable
         var shard = _setup.Shard;
         var perRank = shard.PerWorkerBatch;
         var microBatches = shard.DevicesPerWorker * shard.AccumulationSteps;
+        await BroadcastFromRankZeroAsync(cancellationToken).ConfigureAwait(false);
         int[]? order = null;
         var orderEpoch = -1;
         while (_step < end)
@@ -169,6 +170,47 @@ internal sealed class Trainer : IDisposable
                 LastCheckpoint = WriteCheckpoint();
                 await _events.CheckpointWrittenAsync(LastCheckpoint, writing.Elapsed.TotalSeconds, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Makes every replica start from rank 0's parameters and float buffers (as DistributedDataParallel
+    /// does): the others contribute zeros to one sum all-reduce, which is exact, so the copy is bitwise.
+    /// Replicas built from the same seed are identical already; this guards against anything that
+    /// perturbed an initialisation (another user of libtorch's global generator, another libtorch build).
+    /// </summary>
+    private async Task BroadcastFromRankZeroAsync(CancellationToken cancellationToken)
+    {
+        if (_ring is not { WorldSize: > 1 } ring)
+        {
+            return;
+        }
+        var module = _network.Module;
+        var tensors = module.named_parameters().Select(p => (Tensor)p.parameter)
+            .Concat(module.named_buffers().Select(b => b.buffer).Where(b => b.dtype == ScalarType.Float32))
+            .ToList();
+        var values = new float[tensors.Sum(t => t.numel())];
+        var offset = 0;
+        foreach (var t in tensors)
+        {
+            var n = (int)t.numel();
+            if (_setup.Rank == 0)
+            {
+                using var detached = t.detach();
+                using var contiguous = detached.contiguous();
+                contiguous.data<float>().CopyTo(values.AsSpan(offset, n));
+            }
+            offset += n;
+        }
+        await ring.AllReduceAsync(values, ReduceOp.Sum, cancellationToken).ConfigureAwait(false);
+        offset = 0;
+        using var noGrad = torch.no_grad();
+        foreach (var t in tensors)
+        {
+            var n = (int)t.numel();
+            using var source = torch.tensor<float>(values.AsSpan(offset, n), t.shape);
+            t.copy_(source);
+            offset += n;
         }
     }
 
