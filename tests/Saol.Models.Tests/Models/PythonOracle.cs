@@ -7,7 +7,7 @@ namespace Saol.Models.Tests.Models;
 /// <summary>One run of tests/python/saol/oracle.py over a list of jobs (one python process per fixture).</summary>
 internal static class PythonOracle
 {
-    public sealed record Job(string Kind, string Weights, string Input, string Out, bool Train = false);
+    public sealed record Job(string Kind, string Weights, string Input, string Out, bool Train = false, string? Arch = null, int Classes = 0);
 
     public static void Run(string workDir, IEnumerable<Job> jobs)
     {
@@ -19,6 +19,8 @@ internal static class PythonOracle
             ["input"] = j.Input,
             ["out"] = j.Out,
             ["train"] = j.Train,
+            ["arch"] = j.Arch ?? "",
+            ["classes"] = j.Classes,
         })));
         var script = Repo.PathOf("tests", "python", "saol", "oracle.py");
         var result = ProcessRunner.Run(Services.Python, [script, jobsPath], TimeSpan.FromMinutes(5),

@@ -8,6 +8,7 @@ forward:     input {"x"} -> out {"y_hat","A","Y","M_hat","gap_logits"}
 losses:      input {"x","targets","perm","box"} (box = [y1,y2,x1,x2]) -> out {"L_SL","L_SS1","L_SS2","L_SD",
              "total","weights" ...} + "grad.<parameter>" for every parameter, + the mixed forward's outputs
 torchvision: input {"x"} -> out {"logits"} from torchvision.models.<arch> loaded with strict=True
+torchvision_shapes: {"arch", "classes", "out"} -> out: JSON {state-dict name: shape} of torchvision.models.<arch>
 """
 import json
 import os
@@ -30,8 +31,14 @@ def load_model(path, train):
 
 def run(job):
     torch.set_num_threads(int(os.environ.get("SAOL_NUM_THREADS", "2")))
-    inputs, _ = safetensors_io.load(job["input"])
     kind = job["kind"]
+    if kind == "torchvision_shapes":
+        import torchvision
+        net = getattr(torchvision.models, job["arch"])(num_classes=int(job["classes"]))
+        with open(job["out"], "w") as f:
+            json.dump({k: list(v.shape) for k, v in net.state_dict().items()}, f)
+        return
+    inputs, _ = safetensors_io.load(job["input"])
     if kind == "forward":
         model, _ = load_model(job["weights"], job.get("train", False))
         with torch.no_grad():
