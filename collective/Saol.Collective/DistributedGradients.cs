@@ -4,22 +4,27 @@ namespace Saol.Collective;
 
 /// <summary>
 /// Data-parallel gradient averaging for libtorch models: hooks every parameter of every local
-/// replica (device) so that backward hands each gradient to a <see cref="GradientReducer"/> the
-/// moment autograd computes it — buckets start their ring all-reduce while backward is still
-/// running — and <see cref="SynchronizeAsync"/> then writes the average over all replicas of all
-/// workers into every replica's <c>.grad</c>.
+/// replica (device) so that backward hands each accumulated gradient to a
+/// <see cref="GradientReducer"/> the moment autograd has it (post-accumulate-grad hooks) —
+/// buckets start their ring all-reduce while backward is still running — and
+/// <see cref="SynchronizeAsync"/> then writes the average over all replicas of all workers into
+/// every replica's <c>.grad</c>.
 /// </summary>
 /// <remarks>
-/// Semantics follow PyTorch's DistributedDataParallel: call <c>zero_grad</c> before each backward;
-/// after <see cref="SynchronizeAsync"/> every replica's <c>.grad</c> holds the averaged gradient
-/// (bitwise identical on all replicas and workers); a parameter that got no gradient on this
-/// worker contributes zeros. Gradients on a CUDA device travel through host memory.
+/// Semantics follow PyTorch's DistributedDataParallel: call <c>zero_grad</c> before a step's
+/// first backward; for gradient accumulation run all but the last backward of a step inside
+/// <c>using (gradients.NoSync())</c> (their gradients only accumulate), and the last backward
+/// hands over the accumulated <c>.grad</c>. After <see cref="SynchronizeAsync"/> every replica's
+/// <c>.grad</c> holds the averaged gradient (bitwise identical on all replicas and workers); a
+/// parameter that got no gradient on this worker contributes zeros. Gradients on a CUDA device
+/// travel through host memory.
 /// </remarks>
 public sealed class DistributedGradients : IDisposable
 {
     private readonly GradientReducer _reducer;
     private readonly IReadOnlyList<IReadOnlyList<Tensor>> _replicas;
     private readonly List<HookHandle> _hooks = [];
+    private int _noSync;
 
     /// <summary>Registers the gradient hooks.</summary>
     /// <param name="ring">The all-reduce across workers.</param>
@@ -67,13 +72,23 @@ public sealed class DistributedGradients : IDisposable
             for (var p = 0; p < first.Count; p++)
             {
                 var (device, parameter) = (d, p);
-                _hooks.Add(replicaParameters[d][p].register_hook(gradient => OnGradient(device, parameter, gradient)));
+                _hooks.Add(replicaParameters[d][p].register_post_accumulate_grad_hook(tensor => OnGradientAccumulated(device, parameter, tensor)));
             }
         }
     }
 
     /// <summary>The number of buckets the parameters were packed into.</summary>
     public int BucketCount => _reducer.BucketCount;
+
+    /// <summary>
+    /// Backward passes inside the returned scope only accumulate gradients (nothing is handed
+    /// over): the first micro-batches of an accumulated step.
+    /// </summary>
+    public IDisposable NoSync()
+    {
+        Interlocked.Increment(ref _noSync);
+        return new NoSyncScope(this);
+    }
 
     /// <summary>
     /// Waits for every bucket's all-reduce (starting those still waiting) and writes the averaged
@@ -102,8 +117,13 @@ public sealed class DistributedGradients : IDisposable
         _hooks.Clear();
     }
 
-    private void OnGradient(int device, int parameter, Tensor gradient)
+    private void OnGradientAccumulated(int device, int parameter, Tensor tensor)
     {
+        if (Volatile.Read(ref _noSync) > 0)
+        {
+            return;
+        }
+        using var gradient = tensor.grad ?? throw new InvalidOperationException($"parameter {parameter} of replica {device} has no gradient after accumulation.");
         if (gradient.device.type == DeviceType.CPU && gradient.dtype == ScalarType.Float32 && gradient.is_contiguous())
         {
             _reducer.MarkReady(device, parameter, gradient.data<float>());
@@ -130,6 +150,19 @@ public sealed class DistributedGradients : IDisposable
             }
             using var host = torch.tensor(averaged, grad.shape, ScalarType.Float32);
             grad.copy_(host);
+        }
+    }
+
+    private sealed class NoSyncScope(DistributedGradients owner) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Interlocked.Decrement(ref owner._noSync);
+            }
         }
     }
 }

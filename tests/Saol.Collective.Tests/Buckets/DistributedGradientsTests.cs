@@ -20,8 +20,7 @@ public sealed class DistributedGradientsTests
         const int Devices = 2;
         // 16-float buckets, reverse order: {b2 3}, {w2 15}, {b1 5}, {w1 30} — four buckets.
         var options = new CollectiveOptions { BucketBytes = 64, SegmentBytes = 16 };
-        var ring = new InProcessRing(Workers);
-        var ranks = Enumerable.Range(0, Workers).Select(w => new RingAllReduce(ring[w], w, Workers, options, NullLogger.Instance)).ToArray();
+        var ranks = InProcessRanks(Workers, options);
 
         torch.manual_seed(7);
         var initial = s_shapes.Select(s => torch.randn(s)).ToArray();
@@ -42,13 +41,7 @@ public sealed class DistributedGradientsTests
         await Task.WhenAll(syncs.Select(s => s.SynchronizeAsync(TestContext.Current.CancellationToken))).DefaultTimeout();
 
         // Reference: each replica's own gradient, computed without hooks, averaged in double.
-        var own = inputs.Select(x =>
-        {
-            var parameters = Parameters(initial);
-            using var loss = Loss(parameters, x);
-            loss.backward();
-            return parameters.Select(p => p.grad!.data<float>().ToArray()).ToArray();
-        }).ToArray();
+        var own = inputs.Select(x => OwnGradients(initial, x)).ToArray();
         for (var p = 0; p < s_shapes.Length; p++)
         {
             var expected = Enumerable.Range(0, own[0][p].Length).Select(i => own.Average(g => (double)g[p][i])).ToArray();
@@ -85,12 +78,68 @@ public sealed class DistributedGradientsTests
     }
 
     [Fact]
+    public async Task NoSync_AccumulatedMicroBatches_HandsOverTheSumOnce()
+    {
+        const int Workers = 2;
+        var options = new CollectiveOptions { BucketBytes = 64, SegmentBytes = 16 };
+        var ranks = InProcessRanks(Workers, options);
+        torch.manual_seed(11);
+        var initial = s_shapes.Select(s => torch.randn(s)).ToArray();
+        var batches = Enumerable.Range(0, Workers * 2).Select(_ => torch.randn(4, 6)).ToArray();
+        var replicas = Enumerable.Range(0, Workers).Select(_ => Parameters(initial)).ToArray();
+        var syncs = Enumerable.Range(0, Workers).Select(w => new DistributedGradients(ranks[w], [replicas[w]], options)).ToArray();
+        for (var w = 0; w < Workers; w++)
+        {
+            using (syncs[w].NoSync())
+            {
+                using var first = Loss(replicas[w], batches[2 * w]);
+                first.backward();
+            }
+            using var second = Loss(replicas[w], batches[(2 * w) + 1]);
+            second.backward();
+        }
+        await Task.WhenAll(syncs.Select(s => s.SynchronizeAsync(TestContext.Current.CancellationToken))).DefaultTimeout();
+
+        // Reference: the sum of each worker's two micro-batch gradients, averaged over workers.
+        var own = batches.Select(x => OwnGradients(initial, x)).ToArray();
+        for (var p = 0; p < s_shapes.Length; p++)
+        {
+            var got = replicas[0][p].grad!.data<float>().ToArray();
+            Assert.True(got.AsSpan().SequenceEqual(replicas[1][p].grad!.data<float>()), $"parameter {p}: workers differ");
+            for (var i = 0; i < got.Length; i++)
+            {
+                var expected = ((double)own[0][p][i] + own[1][p][i] + own[2][p][i] + own[3][p][i]) / Workers;
+                Assert.True(Math.Abs(got[i] - expected) <= 1e-4 * Math.Max(1, Math.Abs(expected)), $"parameter {p} element {i}: {got[i]} vs {expected}");
+            }
+        }
+        foreach (var sync in syncs)
+        {
+            sync.Dispose();
+        }
+    }
+
+    [Fact]
     public void Constructor_ReplicasDisagree_ThrowsNamingTheParameter()
     {
         var a = Parameters(s_shapes.Select(s => torch.zeros(s)).ToArray());
         var b = Parameters([torch.zeros(6, 5), torch.zeros(5), torch.zeros(3, 5), torch.zeros(3)]);
         var error = Assert.Throws<ArgumentException>(() => new DistributedGradients(new ObservingAllReduce(), [a, b]));
         Assert.Contains("parameter 2 of replica 1 has shape [3, 5]", error.Message, StringComparison.Ordinal);
+    }
+
+    private static RingAllReduce[] InProcessRanks(int workers, CollectiveOptions options)
+    {
+        var ring = new InProcessRing(workers);
+        return [.. Enumerable.Range(0, workers).Select(w => new RingAllReduce(ring[w], w, workers, options, NullLogger.Instance))];
+    }
+
+    /// <summary>The gradients of one batch through a fresh copy of the parameters, without hooks.</summary>
+    private static float[][] OwnGradients(Tensor[] initial, Tensor batch)
+    {
+        var parameters = Parameters(initial);
+        using var loss = Loss(parameters, batch);
+        loss.backward();
+        return [.. parameters.Select(p => p.grad!.data<float>().ToArray())];
     }
 
     private static Tensor[] Parameters(Tensor[] initial) => [.. initial.Select(t => t.clone().detach().requires_grad_())];

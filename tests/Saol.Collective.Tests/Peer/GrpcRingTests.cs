@@ -94,7 +94,7 @@ public sealed class GrpcRingTests
         var options = new CollectiveOptions { SegmentBytes = 64 << 10, Timeout = TimeSpan.FromMinutes(5) };
         await using var ring = await GrpcRing.StartAsync(4, options).DefaultTimeout();
         var buffers = Enumerable.Range(0, 4).Select(_ => new float[1 << 20]).ToArray();
-        // Rank 2 never starts collective 2; its collective 1... is cancelled while the others wait in theirs.
+        // Collective 1 completes everywhere; in collective 2, rank 2 is cancelled while the others are in theirs.
         await Task.WhenAll(ring.Ranks.Select((rank, r) => rank.AllReduceAsync(buffers[r], ReduceOp.Sum, TestContext.Current.CancellationToken))).DefaultTimeout();
         var running = s_survivors.Select(r => ring.Ranks[r].AllReduceAsync(buffers[r], ReduceOp.Sum, TestContext.Current.CancellationToken)).ToArray();
         using var cancel = new CancellationTokenSource();
