@@ -5,9 +5,10 @@ internal static class BenchmarkRegistry
 {
     private static readonly Dictionary<string, Func<string[], Task<int>>> s_benchmarks = new(StringComparer.Ordinal)
     {
+        ["saol"] = SaolOverhead.SaolBenchmark.RunAsync,
+        ["rpc"] = Rpc.RpcBenchmark.RunAsync,
         ["allreduce"] = AllReduce.AllReduceBenchmark.RunAsync,
         ["binding"] = Binding.BindingBenchmark.RunAsync,
-        ["rpc"] = Rpc.RpcBenchmark.RunAsync,
     };
 
     public static IEnumerable<string> Names => s_benchmarks.Keys;

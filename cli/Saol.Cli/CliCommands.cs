@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Saol.Cli.Commands;
 
 namespace Saol.Cli;
 
@@ -9,5 +10,17 @@ internal static partial class CliCommands
     public static IEnumerable<Command> All()
     {
         yield return InfoCommand.Create();
+        yield return LocalCommand.Create();
+        yield return CoordinatorCommand.Create();
+        yield return WorkerCommand.Create();
+        yield return SubmitCommand.Create();
+        yield return StatusCommand.Create();
+        yield return WatchCommand.Create();
+        yield return ListCommand.Create();
+        yield return CancelCommand.Create();
+        yield return CheckpointsCommand.Create();
+        yield return ResumeCommand.Create();
+        yield return ModelCommand.Create();
+        yield return ExplainCommand.Create();
     }
 }
