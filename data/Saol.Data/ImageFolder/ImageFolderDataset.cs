@@ -1,0 +1,166 @@
+using Saol.Data.ImageFolder.Internal;
+using Saol.Data.Jpeg;
+using Saol.Data.Sampling;
+
+namespace Saol.Data.ImageFolder;
+
+/// <summary>
+/// A directory of JPEG images, one sub-directory per class, with torchvision.datasets.ImageFolder's
+/// semantics (class = index of the sorted sub-directory name; samples in torchvision's order) and the
+/// standard ImageNet transforms (see <see cref="ImageFolderOptions"/>): 3 × ImageSize × ImageSize,
+/// float32, normalised. Opening only lists the files; each read decodes one file with libjpeg-turbo.
+/// Reads are thread-safe.
+/// </summary>
+public sealed class ImageFolderDataset : IAugmentedImageDataset
+{
+    // Keeps the augmentation streams apart from the other users of SplitMix64.Mix(seed, …) (sampler, trainer).
+    private const long AugmentationDomain = 0x1A6E_F01D;
+
+    private readonly string[] _classes;
+    private readonly (string Path, int Label)[] _samples;
+    private readonly ImageTransform _transform;
+    private readonly ImageFolderOptions _options;
+    private volatile int _epoch;
+
+    private ImageFolderDataset(string root, string[] classes, (string Path, int Label)[] samples, ImageFolderOptions options)
+    {
+        Root = root;
+        _classes = classes;
+        _samples = samples;
+        _options = options;
+        _transform = new ImageTransform(options);
+    }
+
+    /// <summary>
+    /// Lists <paramref name="root"/> (e.g. <c>/data/imagenet/train</c>) and prepares the transform.
+    /// Use one instance per split: the train split with <see cref="ImageFolderTransform.Train"/>, the
+    /// validation split with <see cref="ImageFolderTransform.Eval"/>.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
+    /// <exception cref="InvalidDataException">The root has no class directory, or a class has no image file.</exception>
+    /// <exception cref="ArgumentException">The options are out of range.</exception>
+    public static ImageFolderDataset Open(string root, ImageFolderOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        options ??= new ImageFolderOptions();
+        options.Validate();
+        var (classes, samples) = FolderScanner.Scan(root);
+        if (options.Limit > 0 && options.Limit < samples.Length)
+        {
+            samples = samples[..options.Limit];
+        }
+        return new ImageFolderDataset(root, classes, samples, options);
+    }
+
+    /// <summary>The directory the data set was opened from.</summary>
+    public string Root { get; }
+
+    /// <summary>The class names (sub-directory names) in label order.</summary>
+    public IReadOnlyList<string> ClassNames => _classes;
+
+    /// <summary>The sample files in index order with their labels.</summary>
+    public IReadOnlyList<(string Path, int Label)> Samples => _samples;
+
+    /// <summary>The transform options.</summary>
+    public ImageFolderOptions Options => _options;
+
+    /// <summary>
+    /// The epoch whose augmentation <see cref="ReadImage(int, Span{float})"/> applies (like
+    /// DistributedSampler.set_epoch); set it when an epoch starts. Loaders that may read ahead across
+    /// an epoch boundary use <see cref="ReadImage(int, int, Span{float})"/> instead. Defaults to 0.
+    /// </summary>
+    public int Epoch
+    {
+        get => _epoch;
+        set => _epoch = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "the epoch must not be negative");
+    }
+
+    internal ImageTransform Transform => _transform;
+
+    /// <inheritdoc />
+    public int Count => _samples.Length;
+
+    /// <inheritdoc />
+    public int Channels => 3;
+
+    /// <inheritdoc />
+    public int Height => _options.ImageSize;
+
+    /// <inheritdoc />
+    public int Width => _options.ImageSize;
+
+    /// <inheritdoc />
+    public int Classes => _classes.Length;
+
+    /// <summary>The seed of the train augmentation of image <paramref name="index"/> in <paramref name="epoch"/> under job seed <paramref name="seed"/>.</summary>
+    public static ulong SampleSeed(long seed, int epoch, int index) => SplitMix64.Mix(seed, AugmentationDomain, epoch, index);
+
+    /// <inheritdoc />
+    public int Label(int index) => _samples[CheckIndex(index)].Label;
+
+    /// <inheritdoc />
+    public void ReadImage(int index, Span<float> destination) => ReadImage(index, _epoch, destination);
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidDataException">The file is not a decodable JPEG; the message names it.</exception>
+    /// <exception cref="IOException">The file cannot be read; the message names it.</exception>
+    public void ReadImage(int index, int epoch, Span<float> destination)
+    {
+        CheckIndex(index);
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        var size = 3 * _options.ImageSize * _options.ImageSize;
+        if (destination.Length != size)
+        {
+            throw new ArgumentException($"destination holds {destination.Length} floats; an image needs {size}", nameof(destination));
+        }
+        _transform.Apply(Decode(index), SampleSeed(_options.Seed, epoch, index), destination);
+    }
+
+    /// <summary>Decodes sample <paramref name="index"/> at full size, without any transform.</summary>
+    /// <exception cref="InvalidDataException">The file is not a decodable JPEG; the message names it.</exception>
+    public RgbImage Decode(int index)
+    {
+        var (path, label) = _samples[CheckIndex(index)];
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"image {index} of class '{_classes[label]}' ('{path}') cannot be read: {e.Message}", e);
+        }
+        var format = ImageSignature.NonJpegFormat(bytes);
+        if (format is not null)
+        {
+            throw new InvalidDataException($"image {index} of class '{_classes[label]}' ('{path}') is {format}, not a JPEG; only JPEG files are supported (convert it to JPEG)");
+        }
+        try
+        {
+            return JpegCodec.Decode(bytes);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"image {index} of class '{_classes[label]}' ('{path}') is not a decodable JPEG: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The crop box (top, left, height, width) and flip the train pipeline applies to a <paramref name="width"/>×<paramref name="height"/> image <paramref name="index"/> in <paramref name="epoch"/>.</summary>
+    public ((int Top, int Left, int Height, int Width) Crop, bool Flip) TrainAugmentation(int index, int epoch, int width, int height)
+    {
+        CheckIndex(index);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        var (box, flip) = _transform.TrainParameters(width, height, SampleSeed(_options.Seed, epoch, index));
+        return ((box.Top, box.Left, box.Height, box.Width), flip);
+    }
+
+    private int CheckIndex(int index)
+    {
+        if ((uint)index >= (uint)_samples.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"index must be in [0, {_samples.Length})");
+        }
+        return index;
+    }
+}
