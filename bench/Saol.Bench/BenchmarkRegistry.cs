@@ -6,6 +6,7 @@ internal static class BenchmarkRegistry
     private static readonly Dictionary<string, Func<string[], Task<int>>> s_benchmarks = new(StringComparer.Ordinal)
     {
         ["saol"] = Saol.SaolBenchmark.RunAsync,
+        ["imagefolder"] = ImageFolder.ImageFolderBenchmark.RunAsync,
     };
 
     public static IEnumerable<string> Names => s_benchmarks.Keys;

@@ -137,7 +137,7 @@ public sealed class ImageFolderDataset : IAugmentedImageDataset
         }
         try
         {
-            return JpegCodec.Decode(bytes);
+            return PilJpegDecoder.Decode(bytes);
         }
         catch (InvalidDataException e)
         {

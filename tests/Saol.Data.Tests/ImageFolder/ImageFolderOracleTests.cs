@@ -28,6 +28,7 @@ public sealed class ImageFolderOracleTests(TorchvisionOracle oracle) : IClassFix
         Assert.Equal(samples, dataset.Samples.Select(s => (Path.GetRelativePath(oracle.Root, s.Path), s.Label)));
         Assert.Equal(samples.Length, dataset.Count);
         Assert.Equal(4, dataset.Classes);
+        Assert.Contains(dataset.Samples, s => s.Path.EndsWith("cmyk.jpg", StringComparison.Ordinal));
         Assert.Equal((3, 224, 224), (dataset.Channels, dataset.Height, dataset.Width));
     }
 

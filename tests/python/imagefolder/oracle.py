@@ -38,20 +38,23 @@ def picture(width, height, seed):
     return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB")
 
 
-# (relative path, width, height, PIL save options, grey)
+# (relative path, width, height, PIL save options, variant: None, "L" (grey), "CMYK" (Adobe CMYK, as
+# in ImageNet's training set) or "extraneous" (stray bytes before EOI: libjpeg warns, PIL decodes))
 FILES = [
-    ("Dog/b.jpg", 300, 200, {"quality": 90}, False),
-    ("Dog/a.JPEG", 200, 300, {"quality": 75}, False),
-    ("Dog/x10.jpg", 257, 256, {"quality": 95, "subsampling": 0}, False),
-    ("Dog/x9.jpg", 259, 256, {"quality": 85}, False),
-    ("Dog/notes.txt", 0, 0, None, False),
-    ("cat/sub/c.jpeg", 500, 375, {"quality": 90}, False),
-    ("cat/sub-2/d.jpg", 120, 80, {"quality": 90, "subsampling": 0}, False),
-    ("cat/a.jpg", 375, 500, {"quality": 80, "subsampling": 1}, False),
-    ("cat/sub/nested/e.jpg", 224, 224, {"quality": 90}, True),
-    ("zebra/z.jpg", 640, 427, {"quality": 90}, False),
-    ("zebra/y.jpg", 1000, 60, {"quality": 90}, False),
-    ("\u00e9l\u00e9phant/w.jpg", 333, 333, {"quality": 70}, True),
+    ("Dog/b.jpg", 300, 200, {"quality": 90}, None),
+    ("Dog/a.JPEG", 200, 300, {"quality": 75}, None),
+    ("Dog/x10.jpg", 257, 256, {"quality": 95, "subsampling": 0}, None),
+    ("Dog/x9.jpg", 259, 256, {"quality": 85}, None),
+    ("Dog/notes.txt", 0, 0, None, None),
+    ("cat/sub/c.jpeg", 500, 375, {"quality": 90}, None),
+    ("cat/sub-2/d.jpg", 120, 80, {"quality": 90, "subsampling": 0}, None),
+    ("cat/a.jpg", 375, 500, {"quality": 80, "subsampling": 1}, None),
+    ("cat/sub/nested/e.jpg", 224, 224, {"quality": 90}, "L"),
+    ("zebra/z.jpg", 640, 427, {"quality": 90}, None),
+    ("zebra/y.jpg", 1000, 60, {"quality": 90}, None),
+    ("\u00e9l\u00e9phant/w.jpg", 333, 333, {"quality": 70}, "L"),
+    ("zebra/cmyk.jpg", 150, 100, {"quality": 90}, "CMYK"),
+    ("cat/warn.jpg", 90, 70, {"quality": 90}, "extraneous"),
 ]
 
 
@@ -69,7 +72,7 @@ def centre_fallback(width, height):
 
 def main(out):
     root = os.path.join(out, "train")
-    for k, (rel, w, h, options, grey) in enumerate(FILES):
+    for k, (rel, w, h, options, variant) in enumerate(FILES):
         path = os.path.join(root, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         if options is None:
@@ -77,9 +80,14 @@ def main(out):
                 f.write("not an image\n")
             continue
         img = picture(w, h, k)
-        if grey:
-            img = img.convert("L")
+        if variant in ("L", "CMYK"):
+            img = img.convert(variant)
         img.save(path, "JPEG", **options)
+        if variant == "extraneous":
+            with open(path, "rb") as f:
+                data = f.read()
+            with open(path, "wb") as f:
+                f.write(data[:-2] + b"\x00\x11\x22" + data[-2:])
 
     normalize = transforms.Normalize(MEAN, STD)
     to_tensor = transforms.ToTensor()
