@@ -52,6 +52,48 @@ public sealed class ImageFolderDataset : IAugmentedImageDataset
         return new ImageFolderDataset(root, classes, samples, options);
     }
 
+    /// <summary>
+    /// Opens the two splits of an ImageNet-style tree, <c>root/train/&lt;class&gt;/…</c> with the train
+    /// pipeline and <c>root/val/&lt;class&gt;/…</c> with the eval pipeline (the options' transform is
+    /// ignored), and checks that both have the same classes, so label k means the same in both.
+    /// </summary>
+    /// <param name="root">The data set directory.</param>
+    /// <param name="options">Image size, seed and augmentation ranges; <see cref="ImageFolderOptions.Limit"/> applies to both splits.</param>
+    /// <param name="trainDirectory">The training split's sub-directory. Defaults to "train".</param>
+    /// <param name="valDirectory">The validation split's sub-directory. Defaults to "val".</param>
+    /// <exception cref="InvalidDataException">A split is malformed or the splits' classes differ.</exception>
+    public static (ImageFolderDataset Train, ImageFolderDataset Val) OpenSplits(string root, ImageFolderOptions? options = null, string trainDirectory = "train", string valDirectory = "val")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        options ??= new ImageFolderOptions();
+        var trainClasses = FindClasses(Path.Combine(root, trainDirectory));
+        var valClasses = FindClasses(Path.Combine(root, valDirectory));
+        if (!trainClasses.SequenceEqual(valClasses))
+        {
+            var missing = trainClasses.Except(valClasses).Take(5).ToArray();
+            var extra = valClasses.Except(trainClasses).Take(5).ToArray();
+            throw new InvalidDataException($"the splits '{trainDirectory}' ({trainClasses.Count} classes) and '{valDirectory}' ({valClasses.Count} classes) of '{root}' have different classes"
+                + (missing.Length > 0 ? $"; not in {valDirectory}: {string.Join(", ", missing)}" : "")
+                + (extra.Length > 0 ? $"; not in {trainDirectory}: {string.Join(", ", extra)}" : "")
+                + " (the validation images must be sorted into the same class sub-directories)");
+        }
+        var train = Open(Path.Combine(root, trainDirectory), WithTransform(options, ImageFolderTransform.Train));
+        var val = Open(Path.Combine(root, valDirectory), WithTransform(options, ImageFolderTransform.Eval));
+        return (train, val);
+    }
+
+    /// <summary>
+    /// The class names of <paramref name="root"/> in label order (its sorted sub-directories), without
+    /// listing the images — cheap enough for planning a job (the class count fixes the model's output).
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
+    /// <exception cref="InvalidDataException">The root has no class directory.</exception>
+    public static IReadOnlyList<string> FindClasses(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        return FolderScanner.FindClasses(root);
+    }
+
     /// <summary>The directory the data set was opened from.</summary>
     public string Root { get; }
 
@@ -154,6 +196,20 @@ public sealed class ImageFolderDataset : IAugmentedImageDataset
         var (box, flip) = _transform.TrainParameters(width, height, SampleSeed(_options.Seed, epoch, index));
         return ((box.Top, box.Left, box.Height, box.Width), flip);
     }
+
+    private static ImageFolderOptions WithTransform(ImageFolderOptions o, ImageFolderTransform transform) => new()
+    {
+        Transform = transform,
+        ImageSize = o.ImageSize,
+        ResizeSize = o.ResizeSize,
+        Seed = o.Seed,
+        Scale = o.Scale,
+        Ratio = o.Ratio,
+        FlipProbability = o.FlipProbability,
+        Mean = o.Mean,
+        Std = o.Std,
+        Limit = o.Limit,
+    };
 
     private int CheckIndex(int index)
     {

@@ -138,6 +138,31 @@ public sealed class ImageFolderErrorTests : IDisposable
     }
 
     [Fact]
+    public void OpenSplits_SameClasses_TrainAndEvalPipelines()
+    {
+        _tree.Add("train/b", "1.jpg", 40, 30);
+        _tree.Add("train/a", "0.jpg", 40, 30);
+        _tree.Add("val/a", "2.jpg", 40, 30);
+        _tree.Add("val/b", "3.jpg", 40, 30);
+        var (train, val) = ImageFolderDataset.OpenSplits(_tree.Root, new ImageFolderOptions { ImageSize = 16, ResizeSize = 20, Seed = 3 });
+        Assert.Equal((ImageFolderTransform.Train, ImageFolderTransform.Eval), (train.Options.Transform, val.Options.Transform));
+        Assert.Equal(["a", "b"], ImageFolderDataset.FindClasses(Path.Combine(_tree.Root, "val")));
+        Assert.Equal((2, 2, 16, 3L), (train.Count, val.Classes, val.Width, train.Options.Seed));
+    }
+
+    [Fact]
+    public void OpenSplits_ValClassesDiffer_NamesTheDifference()
+    {
+        _tree.Add("train/a", "0.jpg", 40, 30);
+        _tree.Add("train/b", "1.jpg", 40, 30);
+        _tree.Add("val/a", "2.jpg", 40, 30);
+        _tree.Add("val/c", "3.jpg", 40, 30);
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolderDataset.OpenSplits(_tree.Root));
+        Assert.Contains("not in val: b; not in train: c", e.Message, StringComparison.Ordinal);
+        Assert.Throws<DirectoryNotFoundException>(() => ImageFolderDataset.OpenSplits(_tree.Root, trainDirectory: "missing"));
+    }
+
+    [Fact]
     public void Scan_SymlinkCycle_FollowsLinksOnceAndTerminates()
     {
         _tree.Add("a", "x.jpg", 10, 10);

@@ -24,16 +24,7 @@ internal static class FolderScanner
     /// <exception cref="InvalidDataException">No class directory, or a class without any image file.</exception>
     internal static (string[] Classes, (string Path, int Label)[] Samples) Scan(string root)
     {
-        if (!Directory.Exists(root))
-        {
-            throw new DirectoryNotFoundException($"ImageFolder root '{root}' does not exist or is not a directory");
-        }
-        var classes = List(root).Where(e => e.IsDirectory).Select(e => e.Name).ToArray();
-        Array.Sort(classes, CodePointOrder);
-        if (classes.Length == 0)
-        {
-            throw new InvalidDataException($"ImageFolder root '{root}' has no class sub-directory (expected <root>/<class>/<image files>)");
-        }
+        var classes = FindClasses(root);
         var samples = new List<(string, int)>();
         var empty = new List<string>();
         for (var label = 0; label < classes.Length; label++)
@@ -64,6 +55,22 @@ internal static class FolderScanner
             throw new InvalidDataException($"ImageFolder root '{root}': no image file for the class(es) {string.Join(", ", empty)} (extensions: {string.Join(", ", ImageExtensions)})");
         }
         return (classes, samples.ToArray());
+    }
+
+    /// <summary>find_classes: the sorted names of the root's sub-directories.</summary>
+    internal static string[] FindClasses(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException($"ImageFolder root '{root}' does not exist or is not a directory");
+        }
+        var classes = List(root).Where(e => e.IsDirectory).Select(e => e.Name).ToArray();
+        Array.Sort(classes, CodePointOrder);
+        if (classes.Length == 0)
+        {
+            throw new InvalidDataException($"ImageFolder root '{root}' has no class sub-directory (expected <root>/<class>/<image files>)");
+        }
+        return classes;
     }
 
     internal static bool IsImageFile(string name) => ImageExtensions.Any(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase));
