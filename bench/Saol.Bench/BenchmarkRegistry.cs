@@ -7,6 +7,9 @@ internal static class BenchmarkRegistry
     {
         ["saol"] = Saol.SaolBenchmark.RunAsync,
         ["imagefolder"] = ImageFolder.ImageFolderBenchmark.RunAsync,
+        ["rpc"] = Rpc.RpcBenchmark.RunAsync,
+        ["allreduce"] = AllReduce.AllReduceBenchmark.RunAsync,
+        ["binding"] = Binding.BindingBenchmark.RunAsync,
     };
 
     public static IEnumerable<string> Names => s_benchmarks.Keys;

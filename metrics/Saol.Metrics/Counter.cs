@@ -17,37 +17,15 @@ public sealed class Counter : Metric
     public override MetricType Type => MetricType.Counter;
 
     /// <summary>The time series for these label values (created at 0 on first use).</summary>
-    public CounterChild WithLabels(params string[] labelValues)
-    {
-        CheckLabelValues(labelValues);
-        return _children.Get(labelValues);
-    }
+    public CounterChild WithLabels(params string[] labelValues) => Child(_children, labelValues);
 
     /// <summary>Adds <paramref name="amount"/> (non-negative) to the unlabelled counter.</summary>
-    public void Inc(double amount = 1)
-    {
-        RequireNoLabels();
-        _children.Unlabelled.Inc(amount);
-    }
+    public void Inc(double amount = 1) => Unlabelled(_children).Inc(amount);
 
     /// <summary>The unlabelled counter's value.</summary>
-    public double Value
-    {
-        get
-        {
-            RequireNoLabels();
-            return _children.Unlabelled.Value;
-        }
-    }
+    public double Value => Unlabelled(_children).Value;
 
-    internal override void Write(ExpositionWriter writer)
-    {
-        writer.WriteHeader(this);
-        foreach (var (labels, child) in _children.Snapshot())
-        {
-            writer.WriteSample(Name, LabelNames, labels, child.Value);
-        }
-    }
+    internal override void Write(ExpositionWriter writer) => WriteValues(writer, _children, c => c.Value);
 }
 
 /// <summary>One counter time series.</summary>

@@ -17,58 +17,24 @@ public sealed class Gauge : Metric
     public override MetricType Type => MetricType.Gauge;
 
     /// <summary>The time series for these label values (created at 0 on first use).</summary>
-    public GaugeChild WithLabels(params string[] labelValues)
-    {
-        CheckLabelValues(labelValues);
-        return _children.Get(labelValues);
-    }
+    public GaugeChild WithLabels(params string[] labelValues) => Child(_children, labelValues);
 
     /// <summary>Sets the unlabelled gauge.</summary>
-    public void Set(double value)
-    {
-        RequireNoLabels();
-        _children.Unlabelled.Set(value);
-    }
+    public void Set(double value) => Unlabelled(_children).Set(value);
 
     /// <summary>Adds <paramref name="amount"/> (may be negative) to the unlabelled gauge.</summary>
-    public void Inc(double amount = 1)
-    {
-        RequireNoLabels();
-        _children.Unlabelled.Inc(amount);
-    }
+    public void Inc(double amount = 1) => Unlabelled(_children).Inc(amount);
 
     /// <summary>Subtracts <paramref name="amount"/> from the unlabelled gauge.</summary>
-    public void Dec(double amount = 1)
-    {
-        RequireNoLabels();
-        _children.Unlabelled.Dec(amount);
-    }
+    public void Dec(double amount = 1) => Unlabelled(_children).Dec(amount);
 
     /// <summary>Sets the unlabelled gauge to a Unix time in seconds.</summary>
-    public void SetToTime(DateTimeOffset time)
-    {
-        RequireNoLabels();
-        _children.Unlabelled.SetToTime(time);
-    }
+    public void SetToTime(DateTimeOffset time) => Unlabelled(_children).SetToTime(time);
 
     /// <summary>The unlabelled gauge's value.</summary>
-    public double Value
-    {
-        get
-        {
-            RequireNoLabels();
-            return _children.Unlabelled.Value;
-        }
-    }
+    public double Value => Unlabelled(_children).Value;
 
-    internal override void Write(ExpositionWriter writer)
-    {
-        writer.WriteHeader(this);
-        foreach (var (labels, child) in _children.Snapshot())
-        {
-            writer.WriteSample(Name, LabelNames, labels, child.Value);
-        }
-    }
+    internal override void Write(ExpositionWriter writer) => WriteValues(writer, _children, g => g.Value);
 }
 
 /// <summary>One gauge time series.</summary>

@@ -22,25 +22,13 @@ public sealed class Histogram : Metric
     public IReadOnlyList<double> UpperBounds { get; }
 
     /// <summary>The time series for these label values (created empty on first use).</summary>
-    public HistogramChild WithLabels(params string[] labelValues)
-    {
-        CheckLabelValues(labelValues);
-        return _children.Get(labelValues);
-    }
+    public HistogramChild WithLabels(params string[] labelValues) => Child(_children, labelValues);
 
     /// <summary>Records one observation in the unlabelled histogram.</summary>
-    public void Observe(double value)
-    {
-        RequireNoLabels();
-        _children.Unlabelled.Observe(value);
-    }
+    public void Observe(double value) => Unlabelled(_children).Observe(value);
 
     /// <summary>Starts timing an observation of the unlabelled histogram, recorded in seconds when disposed.</summary>
-    public HistogramTimer StartTimer()
-    {
-        RequireNoLabels();
-        return _children.Unlabelled.StartTimer();
-    }
+    public HistogramTimer StartTimer() => Unlabelled(_children).StartTimer();
 
     internal override void Write(ExpositionWriter writer)
     {

@@ -29,7 +29,34 @@ public abstract class Metric
 
     internal abstract void Write(ExpositionWriter writer);
 
-    private protected void CheckLabelValues(string[] labelValues)
+    /// <summary>The series for <paramref name="labelValues"/>, after checking they fit the label names.</summary>
+    private protected TChild Child<TChild>(ChildSet<TChild> children, string[] labelValues)
+        where TChild : class
+    {
+        CheckLabelValues(labelValues);
+        return children.Get(labelValues);
+    }
+
+    /// <summary>The single series of a family without labels.</summary>
+    private protected TChild Unlabelled<TChild>(ChildSet<TChild> children)
+        where TChild : class
+    {
+        RequireNoLabels();
+        return children.Unlabelled;
+    }
+
+    /// <summary>Writes a family whose series are single values (counters and gauges).</summary>
+    private protected void WriteValues<TChild>(ExpositionWriter writer, ChildSet<TChild> children, Func<TChild, double> value)
+        where TChild : class
+    {
+        writer.WriteHeader(this);
+        foreach (var (labels, child) in children.Snapshot())
+        {
+            writer.WriteSample(Name, LabelNames, labels, value(child));
+        }
+    }
+
+    private void CheckLabelValues(string[] labelValues)
     {
         ArgumentNullException.ThrowIfNull(labelValues);
         if (labelValues.Length != LabelNames.Count)
@@ -47,7 +74,7 @@ public abstract class Metric
         }
     }
 
-    private protected void RequireNoLabels()
+    private void RequireNoLabels()
     {
         if (LabelNames.Count != 0)
         {

@@ -122,6 +122,13 @@ public sealed class SaolNetwork : nn.Module<Tensor, SaolOutputs>
         };
     }
 
+    /// <summary>The feature map of every backbone block, X¹ … X^L, for a batch [B, 3, H, W].</summary>
+    public Tensor[] BlockFeatures(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        return _backbone.Forward(images);
+    }
+
     /// <summary>Class probabilities [B, K] of the head used at test time (ŷ, or softmax of the GAP-FC logits).</summary>
     public Tensor TestProbabilities(SaolOutputs outputs)
     {

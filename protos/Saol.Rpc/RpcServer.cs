@@ -101,6 +101,9 @@ public sealed class RpcServer : IAsyncDisposable
         kestrel.Limits.MaxRequestBodySize = null;
         kestrel.Limits.MinRequestBodyDataRate = null;
         kestrel.Limits.MinResponseDataRate = null;
+        // Kestrel pauses reading a connection once this much is buffered (1 MB by default), which
+        // caps an HTTP/2 connection far below its flow-control window; the window bounds memory.
+        kestrel.Limits.MaxRequestBufferSize = (long)_options.InitialConnectionWindowSize + (1 << 20);
         var http2 = kestrel.Limits.Http2;
         http2.InitialConnectionWindowSize = _options.InitialConnectionWindowSize;
         http2.InitialStreamWindowSize = _options.InitialStreamWindowSize;

@@ -53,12 +53,12 @@ public sealed class TrainingRunTests : IDisposable
     private static (IImageDataset Train, IImageDataset Test) Data(JobSpec spec) =>
         (new SyntheticImageDataset(spec.Seed, 256, 16, 4, test: false), new SyntheticImageDataset(spec.Seed, 32, 16, 4, test: true));
 
-    private static Trainer NewTrainer(JobSpec spec, int rank, Saol.Collective.IAllReduce? ring, RecordingEvents events, long totalSteps, string jobId = "job-t")
+    private static Trainer NewTrainer(JobSpec spec, int rank, Saol.Collective.IAllReduce? ring, RecordingEvents events, long totalSteps, string jobId = "job-t", int maxPerDeviceBatch = int.MaxValue)
     {
         var (train, test) = Data(spec);
         torch.manual_seed(spec.Seed);
         var network = SaolTrainingNetwork.Create(spec, train);
-        var shard = ShardPlan.Create(spec.Training.GlobalBatch, spec.Cluster.Workers, 1, elastic: false, spec.Training.GlobalBatch);
+        var shard = ShardPlan.Create(spec.Training.GlobalBatch, spec.Cluster.Workers, 1, elastic: maxPerDeviceBatch != int.MaxValue, Math.Min(maxPerDeviceBatch, spec.Training.GlobalBatch));
         return new Trainer(new TrainerSetup(jobId, spec, JobSpecLoader.ToJson(spec), rank, shard, totalSteps), network, train, test, ring, events, ownsNetwork: true);
     }
 
@@ -71,8 +71,10 @@ public sealed class TrainingRunTests : IDisposable
         return a.Keys.Max(k => a[k].Zip(b[k], (x, y) => Math.Abs((double)x - y)).DefaultIfEmpty(0).Max());
     }
 
-    [Fact]
-    public async Task TwoWorkersBatchB_EndWithTheParametersOfOneWorkerBatch2B_After10Steps()
+    [Theory]
+    [InlineData(int.MaxValue)] // one backward per step: the collective's hooks reduce buckets during backward
+    [InlineData(4)] // two micro-batches of 4 per worker: gradient accumulation, reduced after the last backward
+    public async Task TwoWorkersBatchB_EndWithTheParametersOfOneWorkerBatch2B_After10Steps(int maxPerDeviceBatch)
     {
         // Frozen BN (eval-mode statistics) and no CutMix: every loss term is a mean over independent samples.
         const int steps = 10;
@@ -83,8 +85,8 @@ public sealed class TrainingRunTests : IDisposable
 
         var pair = Spec(workers: 2, batch: 16, freezeBatchNorm: true, cutMix: 0);
         await using var ring = await LoopbackRing.StartAsync(2).DefaultTimeout();
-        using var rank0 = NewTrainer(pair, 0, ring.Ranks[0], new RecordingEvents(), steps);
-        using var rank1 = NewTrainer(pair, 1, ring.Ranks[1], new RecordingEvents(), steps);
+        using var rank0 = NewTrainer(pair, 0, ring.Ranks[0], new RecordingEvents(), steps, maxPerDeviceBatch: maxPerDeviceBatch);
+        using var rank1 = NewTrainer(pair, 1, ring.Ranks[1], new RecordingEvents(), steps, maxPerDeviceBatch: maxPerDeviceBatch);
         await Task.WhenAll(rank0.RunAsync(CancellationToken.None), rank1.RunAsync(CancellationToken.None)).Timeout(TimeSpan.FromMinutes(2));
 
         var expected = Parameters(reference);

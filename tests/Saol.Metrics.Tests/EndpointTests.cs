@@ -25,6 +25,27 @@ public sealed class EndpointTests
     }
 
     [Fact]
+    public async Task MetricsServer_Probes_HealthAlwaysReadyFollowsCallback()
+    {
+        var ready = false;
+        await using var server = await MetricsServer.StartAsync(new MetricRegistry(), new IPEndPoint(IPAddress.Loopback, 0), readiness: () => ready).DefaultTimeout();
+        using var http = new HttpClient();
+        using (var health = await http.GetAsync(new Uri(server.Url, MetricsServer.HealthPath)).DefaultTimeout())
+        {
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+        using (var notReady = await http.GetAsync(new Uri(server.Url, MetricsServer.ReadyPath)).DefaultTimeout())
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        }
+        ready = true;
+        using (var nowReady = await http.GetAsync(new Uri(server.Url, MetricsServer.ReadyPath)).DefaultTimeout())
+        {
+            Assert.Equal(HttpStatusCode.OK, nowReady.StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task MetricsServer_OtherPath_Returns404()
     {
         await using var server = await MetricsServer.StartAsync(new MetricRegistry(), new IPEndPoint(IPAddress.Loopback, 0)).DefaultTimeout();

@@ -169,6 +169,22 @@ public sealed class BadInputTests : IAsyncLifetime
         await AssertStillServingAsync();
     }
 
+    [Theory]
+    [InlineData("300m")]
+    [InlineData("300000u")]
+    [InlineData("99999999n")]
+    public async Task Timeout_NoClientSideTimer_ServerEndsCallDeadlineExceeded(string timeout)
+    {
+        // A raw request has no client deadline timer, so only the server's own enforcement can end it.
+        var text = "raw-deadline-" + timeout;
+        var body = Frame(new EchoRequest { Text = text, DelayMs = 60_000 }.ToByteArray());
+
+        var (_, status, _) = await SendRawAsync(UnaryPath, body, extraHeaders: [("grpc-timeout", timeout)]);
+
+        Assert.Equal(StatusCode.DeadlineExceeded, status);
+        Assert.Equal("deadline", await Server.Echo.EndingOf(text).DefaultTimeout());
+    }
+
     [Fact]
     public async Task MalformedTimeout_Internal()
     {

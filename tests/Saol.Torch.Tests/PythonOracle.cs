@@ -9,7 +9,10 @@ namespace Saol.Torch.Tests;
 /// </summary>
 internal static class PythonOracle
 {
-    public static Dictionary<string, Tensor> Run(string script, IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyDictionary<string, string>? metadata = null, params string[] extraArgs)
+    public static Dictionary<string, Tensor> Run(string script, IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyDictionary<string, string>? metadata = null, params string[] extraArgs) =>
+        Run(script, inputs, metadata, out _, extraArgs);
+
+    public static Dictionary<string, Tensor> Run(string script, IReadOnlyDictionary<string, Tensor> inputs, IReadOnlyDictionary<string, string>? metadata, out IReadOnlyDictionary<string, string> outputMetadata, params string[] extraArgs)
     {
         Services.RequirePython("torch");
         using var dir = new TempDir("saol-oracle-");
@@ -25,7 +28,7 @@ internal static class PythonOracle
         {
             throw new InvalidOperationException($"{script} failed with exit code {result.ExitCode}:\n{result.StandardError}");
         }
-        return SafeTensors.Load(outPath);
+        return SafeTensors.Load(outPath, out outputMetadata);
     }
 }
 

@@ -71,6 +71,19 @@ public partial class Tensor
         return GradientHooks.Register(this, hook);
     }
 
+    /// <summary>
+    /// Registers <paramref name="hook"/> to run after backward has accumulated this leaf's gradient
+    /// into <see cref="grad"/> (PyTorch 2.1's <c>register_post_accumulate_grad_hook</c>): the point
+    /// where an all-reduce bucket can take the finished gradient. The hook gets this tensor (a new
+    /// reference, freed when the hook returns). The hook stays registered until the returned
+    /// handle is disposed; an exception fails that <see cref="backward"/> as for <see cref="register_hook(Func{Tensor, Tensor?})"/>.
+    /// </summary>
+    public HookHandle register_post_accumulate_grad_hook(Action<Tensor> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        return GradientHooks.RegisterPostAccumulate(this, hook);
+    }
+
     /// <summary>Registers a hook that only observes the gradient.</summary>
     public HookHandle register_hook(Action<Tensor> hook)
     {
@@ -83,28 +96,28 @@ public partial class Tensor
     }
 }
 
-/// <summary>Removes a gradient hook registered with <see cref="Tensor.register_hook(Func{Tensor, Tensor?})"/>.</summary>
+/// <summary>Removes a gradient hook registered with <see cref="Tensor.register_hook(Func{Tensor, Tensor?})"/> or <see cref="Tensor.register_post_accumulate_grad_hook"/>.</summary>
 public sealed class HookHandle : IDisposable
 {
-    private readonly Tensor _tensor;
-    private readonly long _id;
+    private readonly Action _remove;
+    private readonly Func<bool> _gone;
     private bool _removed;
 
-    internal HookHandle(Tensor tensor, long id)
+    internal HookHandle(Action remove, Func<bool> gone)
     {
-        _tensor = tensor;
-        _id = id;
+        _remove = remove;
+        _gone = gone;
     }
 
     /// <summary>Removes the hook (no effect once removed or when the tensor is gone).</summary>
     public void remove()
     {
-        if (_removed || _tensor.IsInvalid)
+        if (_removed || _gone())
         {
             return;
         }
         _removed = true;
-        Interop.Check(Interop.SaolTorch_Tensor_RemoveHook(_tensor.Handle, _id));
+        _remove();
     }
 
     /// <summary>Removes the hook.</summary>

@@ -200,6 +200,15 @@ public partial class Tensor
 
     // ---- reductions ----------------------------------------------------------------------------
 
+    private unsafe Tensor WithDims(delegate*<TensorHandle, long*, int, int, out IntPtr, int> op, long[] dims, bool keepdim)
+    {
+        ArgumentNullException.ThrowIfNull(dims);
+        fixed (long* d = dims)
+        {
+            return Result(op(Handle, d, dims.Length, keepdim ? 1 : 0, out var r), r);
+        }
+    }
+
     /// <summary>Sum of all elements.</summary>
     public Tensor sum() => Result(Interop.SaolTorch_Tensor_Sum(Handle, out var r), r);
     /// <summary>Mean of all elements.</summary>
@@ -229,37 +238,16 @@ public partial class Tensor
     public Tensor sum(long dim, bool keepdim = false, ScalarType? type = null) => sum([dim], keepdim, type);
 
     /// <summary>Mean over <paramref name="dim"/>.</summary>
-    public unsafe Tensor mean(long[] dim, bool keepdim = false)
-    {
-        ArgumentNullException.ThrowIfNull(dim);
-        fixed (long* d = dim)
-        {
-            return Result(Interop.SaolTorch_Tensor_MeanDim(Handle, d, dim.Length, keepdim ? 1 : 0, out var r), r);
-        }
-    }
+    public unsafe Tensor mean(long[] dim, bool keepdim = false) => WithDims(&Interop.SaolTorch_Tensor_MeanDim, dim, keepdim);
 
     /// <summary>Mean over one dimension.</summary>
     public Tensor mean(long dim, bool keepdim = false) => mean([dim], keepdim);
 
     /// <summary>Maximum over <paramref name="dim"/> (values only).</summary>
-    public unsafe Tensor amax(long[] dim, bool keepdim = false)
-    {
-        ArgumentNullException.ThrowIfNull(dim);
-        fixed (long* d = dim)
-        {
-            return Result(Interop.SaolTorch_Tensor_Amax(Handle, d, dim.Length, keepdim ? 1 : 0, out var r), r);
-        }
-    }
+    public unsafe Tensor amax(long[] dim, bool keepdim = false) => WithDims(&Interop.SaolTorch_Tensor_Amax, dim, keepdim);
 
     /// <summary>Minimum over <paramref name="dim"/> (values only).</summary>
-    public unsafe Tensor amin(long[] dim, bool keepdim = false)
-    {
-        ArgumentNullException.ThrowIfNull(dim);
-        fixed (long* d = dim)
-        {
-            return Result(Interop.SaolTorch_Tensor_Amin(Handle, d, dim.Length, keepdim ? 1 : 0, out var r), r);
-        }
-    }
+    public unsafe Tensor amin(long[] dim, bool keepdim = false) => WithDims(&Interop.SaolTorch_Tensor_Amin, dim, keepdim);
 
     /// <summary>Variance over <paramref name="dim"/> (all elements when null), with Bessel's correction by default.</summary>
     public unsafe Tensor var(long[]? dim = null, bool unbiased = true, bool keepdim = false)
@@ -287,14 +275,7 @@ public partial class Tensor
     }
 
     /// <summary>log(sum(exp(x))) over <paramref name="dim"/>, computed stably.</summary>
-    public unsafe Tensor logsumexp(long[] dim, bool keepdim = false)
-    {
-        ArgumentNullException.ThrowIfNull(dim);
-        fixed (long* d = dim)
-        {
-            return Result(Interop.SaolTorch_Tensor_Logsumexp(Handle, d, dim.Length, keepdim ? 1 : 0, out var r), r);
-        }
-    }
+    public unsafe Tensor logsumexp(long[] dim, bool keepdim = false) => WithDims(&Interop.SaolTorch_Tensor_Logsumexp, dim, keepdim);
 
     /// <summary>log(sum(exp(x))) over one dimension.</summary>
     public Tensor logsumexp(long dim, bool keepdim = false) => logsumexp([dim], keepdim);

@@ -5,65 +5,32 @@ namespace Saol.Torch;
 /// <summary>Views, reshaping, joining and indexing.</summary>
 public partial class Tensor
 {
-    /// <summary>A view with another shape (one size may be -1); fails when the strides do not allow it.</summary>
-    public unsafe Tensor view(params long[] shape)
+    private unsafe Tensor WithLongs(delegate*<TensorHandle, long*, int, out IntPtr, int> op, long[] values)
     {
-        ArgumentNullException.ThrowIfNull(shape);
-        fixed (long* v = shape)
+        ArgumentNullException.ThrowIfNull(values);
+        fixed (long* v = values)
         {
-            return Result(Interop.SaolTorch_Tensor_View(Handle, v, shape.Length, out var r), r);
+            return Result(op(Handle, v, values.Length, out var r), r);
         }
     }
+
+    /// <summary>A view with another shape (one size may be -1); fails when the strides do not allow it.</summary>
+    public unsafe Tensor view(params long[] shape) => WithLongs(&Interop.SaolTorch_Tensor_View, shape);
 
     /// <summary>A view with another shape when possible, else a copy.</summary>
-    public unsafe Tensor reshape(params long[] shape)
-    {
-        ArgumentNullException.ThrowIfNull(shape);
-        fixed (long* v = shape)
-        {
-            return Result(Interop.SaolTorch_Tensor_Reshape(Handle, v, shape.Length, out var r), r);
-        }
-    }
+    public unsafe Tensor reshape(params long[] shape) => WithLongs(&Interop.SaolTorch_Tensor_Reshape, shape);
 
     /// <summary>A view with the dimensions reordered.</summary>
-    public unsafe Tensor permute(params long[] dims)
-    {
-        ArgumentNullException.ThrowIfNull(dims);
-        fixed (long* v = dims)
-        {
-            return Result(Interop.SaolTorch_Tensor_Permute(Handle, v, dims.Length, out var r), r);
-        }
-    }
+    public unsafe Tensor permute(params long[] dims) => WithLongs(&Interop.SaolTorch_Tensor_Permute, dims);
 
     /// <summary>A broadcast view with size-1 dimensions expanded (-1 keeps a size).</summary>
-    public unsafe Tensor expand(params long[] sizes)
-    {
-        ArgumentNullException.ThrowIfNull(sizes);
-        fixed (long* v = sizes)
-        {
-            return Result(Interop.SaolTorch_Tensor_Expand(Handle, v, sizes.Length, out var r), r);
-        }
-    }
+    public unsafe Tensor expand(params long[] sizes) => WithLongs(&Interop.SaolTorch_Tensor_Expand, sizes);
 
     /// <summary>A copy tiled <paramref name="repeats"/> times along each dimension.</summary>
-    public unsafe Tensor repeat(params long[] repeats)
-    {
-        ArgumentNullException.ThrowIfNull(repeats);
-        fixed (long* v = repeats)
-        {
-            return Result(Interop.SaolTorch_Tensor_Repeat(Handle, v, repeats.Length, out var r), r);
-        }
-    }
+    public unsafe Tensor repeat(params long[] repeats) => WithLongs(&Interop.SaolTorch_Tensor_Repeat, repeats);
 
     /// <summary>A copy reversed along <paramref name="dims"/>.</summary>
-    public unsafe Tensor flip(params long[] dims)
-    {
-        ArgumentNullException.ThrowIfNull(dims);
-        fixed (long* v = dims)
-        {
-            return Result(Interop.SaolTorch_Tensor_Flip(Handle, v, dims.Length, out var r), r);
-        }
-    }
+    public unsafe Tensor flip(params long[] dims) => WithLongs(&Interop.SaolTorch_Tensor_Flip, dims);
 
     /// <summary>A view with <paramref name="other"/>'s shape.</summary>
     public Tensor view_as(Tensor other) => view(N(other).shape);

@@ -25,6 +25,16 @@ public static partial class torch
     /// <summary>Seeds libtorch's global generators (CPU and, where present, CUDA).</summary>
     public static void manual_seed(long seed) => Interop.Check(Interop.SaolTorch_ManualSeed(seed));
 
+    /// <summary>The CPU generator's state as a uint8 tensor (torch.get_rng_state), for checkpoints.</summary>
+    public static Tensor get_rng_state() => Tensor.Result(Interop.SaolTorch_GetRngState(out var r), r);
+
+    /// <summary>Restores the CPU generator's state from <see cref="get_rng_state"/>.</summary>
+    public static void set_rng_state(Tensor state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Interop.Check(Interop.SaolTorch_SetRngState(state.Handle));
+    }
+
     private sealed class GradModeScope : IDisposable
     {
         private readonly int _previous;

@@ -1,4 +1,5 @@
 // Library-wide exports: the last error, threading, devices, dtypes, RNG and grad mode.
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
@@ -77,5 +78,22 @@ SAOL_EXPORT int32_t SaolTorch_SetGradEnabled(int32_t enabled, int32_t* previous)
     SAOL_TRY
     *previous = at::GradMode::is_enabled() ? 1 : 0;
     at::GradMode::set_enabled(enabled != 0);
+    SAOL_CATCH
+}
+
+// The CPU generator's state as a uint8 tensor (torch.get_rng_state), for checkpoints.
+SAOL_EXPORT int32_t SaolTorch_GetRngState(void** out) {
+    SAOL_TRY
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    *out = saol::wrap(gen.get_state());
+    SAOL_CATCH
+}
+
+SAOL_EXPORT int32_t SaolTorch_SetRngState(void* state) {
+    SAOL_TRY
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(saol::T(state));
     SAOL_CATCH
 }

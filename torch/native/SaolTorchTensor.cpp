@@ -1,5 +1,9 @@
 // Tensor exports: lifetime, metadata, creation, views, elementwise ops, reductions, indexing and
 // autograd. Each export is a 1:1 call into ATen; the C# Tensor type is the only caller.
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/utils/lambda_post_hook.h>
+#include <torch/csrc/autograd/variable.h>
+
 #include <memory>
 
 #include "SaolTorch.h"
@@ -10,11 +14,14 @@ using saol::T;
 using saol::wrap;
 
 namespace {
-at::TensorOptions options(int32_t dtype, int32_t device_type, int32_t device_index, int32_t requires_grad) {
-    return at::TensorOptions()
-        .dtype(saol::scalar_type(dtype))
-        .device(saol::device(device_type, device_index))
-        .requires_grad(requires_grad != 0);
+at::TensorOptions options(int32_t dtype, int32_t device_type, int32_t device_index) {
+    return at::TensorOptions().dtype(saol::scalar_type(dtype)).device(saol::device(device_type, device_index));
+}
+
+// ATen factories ignore requires_grad (torch:: adds it afterwards); so does this.
+void* leaf(at::Tensor t, int32_t requires_grad) {
+    if (requires_grad) t.set_requires_grad(true);
+    return wrap(std::move(t));
 }
 
 std::vector<at::Tensor> tensors(void** handles, int32_t count) {
@@ -50,6 +57,13 @@ struct HookContext {
     HookRelease release;
     int64_t context;
     ~HookContext() { release(context); }
+};
+
+// Keeps a leaf's gradient accumulator alive (the tensor only holds it weakly) for as long as a
+// post-accumulate hook is registered on it, so every backward reaches the same hook.
+struct PostHookRegistration {
+    std::shared_ptr<torch::autograd::Node> accumulator;
+    uintptr_t key;
 };
 }  // namespace
 
@@ -96,39 +110,39 @@ SAOL_EXPORT int32_t SaolTorch_Tensor_ItemInt64(void* a, int64_t* value) {
 // ---- creation -----------------------------------------------------------------------------
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Empty(const int64_t* shape, int32_t dim, int32_t dtype, int32_t dt, int32_t di, int32_t rg, void** out) {
-    SAOL_TRY *out = wrap(at::empty(ints(shape, dim), options(dtype, dt, di, rg))); SAOL_CATCH
+    SAOL_TRY *out = leaf(at::empty(ints(shape, dim), options(dtype, dt, di)), rg); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Zeros(const int64_t* shape, int32_t dim, int32_t dtype, int32_t dt, int32_t di, int32_t rg, void** out) {
-    SAOL_TRY *out = wrap(at::zeros(ints(shape, dim), options(dtype, dt, di, rg))); SAOL_CATCH
+    SAOL_TRY *out = leaf(at::zeros(ints(shape, dim), options(dtype, dt, di)), rg); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Ones(const int64_t* shape, int32_t dim, int32_t dtype, int32_t dt, int32_t di, int32_t rg, void** out) {
-    SAOL_TRY *out = wrap(at::ones(ints(shape, dim), options(dtype, dt, di, rg))); SAOL_CATCH
+    SAOL_TRY *out = leaf(at::ones(ints(shape, dim), options(dtype, dt, di)), rg); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Full(const int64_t* shape, int32_t dim, double value, int32_t integral, int32_t dtype, int32_t dt, int32_t di, int32_t rg, void** out) {
-    SAOL_TRY *out = wrap(at::full(ints(shape, dim), saol::scalar(value, integral), options(dtype, dt, di, rg))); SAOL_CATCH
+    SAOL_TRY *out = leaf(at::full(ints(shape, dim), saol::scalar(value, integral), options(dtype, dt, di)), rg); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Rand(const int64_t* shape, int32_t dim, int32_t dtype, int32_t dt, int32_t di, int32_t rg, void** out) {
-    SAOL_TRY *out = wrap(at::rand(ints(shape, dim), options(dtype, dt, di, rg))); SAOL_CATCH
+    SAOL_TRY *out = leaf(at::rand(ints(shape, dim), options(dtype, dt, di)), rg); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Randn(const int64_t* shape, int32_t dim, int32_t dtype, int32_t dt, int32_t di, int32_t rg, void** out) {
-    SAOL_TRY *out = wrap(at::randn(ints(shape, dim), options(dtype, dt, di, rg))); SAOL_CATCH
+    SAOL_TRY *out = leaf(at::randn(ints(shape, dim), options(dtype, dt, di)), rg); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Randint(int64_t low, int64_t high, const int64_t* shape, int32_t dim, int32_t dtype, int32_t dt, int32_t di, void** out) {
-    SAOL_TRY *out = wrap(at::randint(low, high, ints(shape, dim), options(dtype, dt, di, 0))); SAOL_CATCH
+    SAOL_TRY *out = wrap(at::randint(low, high, ints(shape, dim), options(dtype, dt, di))); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Randperm(int64_t n, int32_t dtype, int32_t dt, int32_t di, void** out) {
-    SAOL_TRY *out = wrap(at::randperm(n, options(dtype, dt, di, 0))); SAOL_CATCH
+    SAOL_TRY *out = wrap(at::randperm(n, options(dtype, dt, di))); SAOL_CATCH
 }
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_Arange(double start, double end, double step, int32_t dtype, int32_t dt, int32_t di, void** out) {
-    SAOL_TRY *out = wrap(at::arange(start, end, step, options(dtype, dt, di, 0))); SAOL_CATCH
+    SAOL_TRY *out = wrap(at::arange(start, end, step, options(dtype, dt, di))); SAOL_CATCH
 }
 
 // Wraps memory the caller keeps alive (a pinned managed array) without copying; libtorch calls
@@ -528,4 +542,41 @@ SAOL_EXPORT int32_t SaolTorch_Tensor_RegisterHook(void* a, HookCallback callback
 
 SAOL_EXPORT int32_t SaolTorch_Tensor_RemoveHook(void* a, int64_t id) {
     SAOL_TRY T(a).remove_hook(static_cast<unsigned>(id)); SAOL_CATCH
+}
+
+// Registers a managed hook that runs after a leaf's gradient has been accumulated into .grad
+// (what an all-reduce waits for). The callback gets a new handle to the leaf itself. The
+// registration handle keeps the hook alive until SaolTorch_PostHook_Free removes it.
+SAOL_EXPORT int32_t SaolTorch_Tensor_RegisterPostAccumulateHook(void* a, HookCallback callback, HookRelease release, int64_t context, void** registration) {
+    SAOL_TRY
+    if (callback == nullptr || release == nullptr) throw std::invalid_argument("hook callback is null");
+    std::shared_ptr<HookContext> holder(new HookContext{callback, release, context});
+    try {
+        const auto& t = T(a);
+        if (!t.requires_grad() || !t.is_leaf())
+            throw std::invalid_argument("a post-accumulate-grad hook needs a leaf tensor that requires grad");
+        auto accumulator = torch::autograd::impl::grad_accumulator(t);
+        if (!accumulator) throw std::invalid_argument("the tensor has no gradient accumulator");
+        at::Tensor leaf = t;
+        auto key = accumulator->add_post_hook(std::make_unique<torch::autograd::utils::LambdaPostHook>(
+            [holder, leaf](const torch::autograd::variable_list& outputs, const torch::autograd::variable_list&) {
+                void* unused = nullptr;
+                if (holder->callback(holder->context, new at::Tensor(leaf), &unused) != 0) {
+                    throw std::runtime_error(std::string("gradient hook failed: ") + saol::last_error());
+                }
+                return outputs;
+            }));
+        *registration = new PostHookRegistration{std::move(accumulator), key};
+    } catch (...) {
+        holder->release = [](int64_t) {};
+        throw;
+    }
+    SAOL_CATCH
+}
+
+SAOL_EXPORT void SaolTorch_PostHook_Free(void* registration) {
+    auto* r = static_cast<PostHookRegistration*>(registration);
+    if (r == nullptr) return;
+    r->accumulator->del_post_hook(r->key);
+    delete r;
 }

@@ -37,6 +37,15 @@ internal static class SaolBenchmark
             results[head] = StepSeconds(network, batch, size, steps, warmup);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{head,-6} train step (batch {batch}) = {results[head] * 1000:F0} ms"));
         }
+        var peer = RunPeer(batch, steps, warmup, size, threads);
+        if (peer is not null)
+        {
+            foreach (var (head, seconds) in peer)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pytorch {head,-6} train step (batch {batch}) = {seconds * 1000:F0} ms (ours / pytorch = {results[head] / seconds:F2})"));
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pytorch saol overhead = {peer["saol"] / peer["gapfc"]:F3}"));
+        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"saol_overhead={results["saol"] / results["gapfc"]:F3}"));
         return Task.FromResult(0);
     }
@@ -64,6 +73,39 @@ internal static class SaolBenchmark
             optimizer.step();
         }
         return timer.Elapsed.TotalSeconds / steps;
+    }
+
+    /// <summary>The same steps in PyTorch (bench/python/saol_step.py over the reference in tests/python/saol), or null without python3-torch.</summary>
+    private static Dictionary<string, double>? RunPeer(int batch, int steps, int warmup, int size, int threads)
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Saol.Distributed.sln")))
+        {
+            root = root.Parent;
+        }
+        const string python = "/usr/bin/python3";
+        if (root is null || !File.Exists(python))
+        {
+            Console.WriteLine("pytorch peer skipped: /usr/bin/python3 or the checkout not found");
+            return null;
+        }
+        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(root.FullName, "bench", "python", "saol_step.py"), "--batch", $"{batch}", "--steps", $"{steps}", "--warmup", $"{warmup}", "--size", $"{size}", "--threads", $"{threads}" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start python3");
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            Console.WriteLine($"pytorch peer failed: {stderr.Result.Trim()}");
+            return null;
+        }
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' '))
+            .ToDictionary(f => f[0], f => double.Parse(f[1], CultureInfo.InvariantCulture));
     }
 
     private static int Option(string[] args, string name, int fallback)

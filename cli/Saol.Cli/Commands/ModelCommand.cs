@@ -113,7 +113,8 @@ internal static class ModelCommand
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or FormatException or IOException or UnauthorizedAccessException or TorchException or InvalidOperationException)
         {
-            Console.Error.WriteLine("error: " + e.Message);
+            var message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+            Console.Error.WriteLine("error: " + message);
             return 1;
         }
     }

@@ -18,15 +18,17 @@ internal static class JobWatcher
             {
                 line.Break();
                 // A terminal state's message is the caller's to print (the summary line comes last).
-                var note = e.Job.State is Pb.JobState.Succeeded or Pb.JobState.Failed or Pb.JobState.Cancelled ? "" : " " + e.Message;
+                var note = IsTerminal(e.Job.State) ? "" : " " + e.Message;
                 Console.WriteLine($"{jobId}: {ProgressLine.StateName(e.Job.State)} (generation {e.Job.Generation}){note}");
             }
             last = e.Job;
-            line.Update(e.Job, DateTimeOffset.UtcNow);
+            line.Update(e.Job, DateTimeOffset.UtcNow, force: IsTerminal(e.Job.State));
         }
         line.Break();
         return last ?? throw new RpcException(new Status(StatusCode.Unavailable, $"the watch of {jobId} ended without an event"));
     }
+
+    private static bool IsTerminal(Pb.JobState state) => state is Pb.JobState.Succeeded or Pb.JobState.Failed or Pb.JobState.Cancelled;
 
     /// <summary>The exit code of a finished job: 0 when it succeeded.</summary>
     public static int ExitCode(Pb.Job job) => job.State == Pb.JobState.Succeeded ? 0 : 1;

@@ -14,8 +14,8 @@ internal sealed class ProgressLine(TextWriter output, bool interactive)
     private DateTimeOffset _lastPrinted = DateTimeOffset.MinValue;
     private bool _open;
 
-    /// <summary>Draws the job's progress (throttled when redirected).</summary>
-    public void Update(Pb.Job job, DateTimeOffset now)
+    /// <summary>Draws the job's progress (throttled when redirected, unless <paramref name="force"/>).</summary>
+    public void Update(Pb.Job job, DateTimeOffset now, bool force = false)
     {
         var line = Format(job);
         if (interactive)
@@ -23,7 +23,7 @@ internal sealed class ProgressLine(TextWriter output, bool interactive)
             output.Write("\r\u001b[2K" + line);
             _open = true;
         }
-        else if (now - _lastPrinted >= s_redirectedInterval)
+        else if (force || now - _lastPrinted >= s_redirectedInterval)
         {
             output.WriteLine(line);
             _lastPrinted = now;

@@ -131,6 +131,14 @@ internal sealed class FrameReader
 
         public override int PayloadLength => checked((int)Sequence.Length);
 
+        public override byte[] PayloadAsNewBuffer()
+        {
+            // Every byte is overwritten by the copy, so skip the zeroing a large array would cost.
+            var copy = GC.AllocateUninitializedArray<byte>(PayloadLength);
+            Sequence.CopyTo(copy);
+            return copy;
+        }
+
         public override ReadOnlySequence<byte> PayloadAsReadOnlySequence() => Sequence;
     }
 }

@@ -21,8 +21,10 @@ internal sealed class HttpServerCallContext<TRequest, TResponse> : ServerCallCon
     private readonly ServerRuntime _runtime;
     private readonly FrameReader _reader;
     private readonly FrameWriter _writer;
+    private CancellationTokenSource? _callCts;
     private CancellationTokenSource? _deadlineCts;
     private CancellationToken _token;
+    private bool _clientGone;
     private DateTime _deadline = DateTime.MaxValue;
     private Metadata? _requestHeaders;
     private Metadata? _responseTrailers;
@@ -65,7 +67,9 @@ internal sealed class HttpServerCallContext<TRequest, TResponse> : ServerCallCon
 
     protected override IDictionary<object, object> UserStateCore => _userState ??= [];
 
-    private bool DeadlineExpired => _deadlineCts is { IsCancellationRequested: true } && !_http.RequestAborted.IsCancellationRequested;
+    private bool ClientGone => _clientGone || _http.RequestAborted.IsCancellationRequested;
+
+    private bool DeadlineExpired => _deadlineCts is { IsCancellationRequested: true } && !ClientGone;
 
     /// <summary>Sets up the deadline and lifts Kestrel's HTTP/1-minded body limits (gRPC streams are long and may idle).</summary>
     public void Start()
@@ -80,27 +84,33 @@ internal sealed class HttpServerCallContext<TRequest, TResponse> : ServerCallCon
         }
         _http.Response.ContentType = GrpcProtocol.ContentType;
 
+        // The call owns its token source (rather than using RequestAborted directly) so it can fire
+        // the token itself the moment it sees the client gone; Kestrel signals RequestAborted later,
+        // from the thread pool, possibly after the handler has already returned.
         string? timeout = _http.Request.Headers[GrpcProtocol.TimeoutHeader];
         if (timeout is null)
         {
-            return;
+            _callCts = CancellationTokenSource.CreateLinkedTokenSource(_http.RequestAborted);
         }
-        if (!GrpcProtocol.TryParseTimeout(timeout, out var span))
+        else if (GrpcProtocol.TryParseTimeout(timeout, out var span))
+        {
+            _deadline = span >= DateTime.MaxValue - DateTime.UtcNow ? DateTime.MaxValue : DateTime.UtcNow + span;
+            _deadlineCts = new CancellationTokenSource(span);
+            _callCts = CancellationTokenSource.CreateLinkedTokenSource(_http.RequestAborted, _deadlineCts.Token);
+        }
+        else
         {
             throw new RpcException(new Status(StatusCode.Internal, $"Malformed grpc-timeout header '{timeout}'."));
         }
-        _deadline = span >= DateTime.MaxValue - DateTime.UtcNow ? DateTime.MaxValue : DateTime.UtcNow + span;
-        _deadlineCts = CancellationTokenSource.CreateLinkedTokenSource(_http.RequestAborted);
-        _deadlineCts.CancelAfter(span);
-        _token = _deadlineCts.Token;
+        _token = _callCts.Token;
     }
 
     /// <summary>The one request of a unary or server-streaming call; exactly one message must arrive.</summary>
     public async ValueTask<TRequest> ReadSingleRequestAsync()
     {
-        var request = await _reader.ReadAsync(_method.RequestMarshaller.ContextualDeserializer, _token).ConfigureAwait(false)
+        var request = await ReadRequestAsync(_token).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.Internal, "The request stream ended without a message."));
-        if (await _reader.ReadAsync(_method.RequestMarshaller.ContextualDeserializer, _token).ConfigureAwait(false) is not null)
+        if (await ReadRequestAsync(_token).ConfigureAwait(false) is not null)
         {
             throw new RpcException(new Status(StatusCode.Internal, $"More than one request message for {_method.Type} method {_method.FullName}."));
         }
@@ -144,7 +154,7 @@ internal sealed class HttpServerCallContext<TRequest, TResponse> : ServerCallCon
     public async Task EndAsync(Exception? failure)
     {
         var status = failure is null ? _status : StatusFromException(failure);
-        if (_http.RequestAborted.IsCancellationRequested)
+        if (ClientGone)
         {
             RpcLog.CallCancelledByClient(_runtime.Logger, _method.FullName);
             return;
@@ -169,6 +179,7 @@ internal sealed class HttpServerCallContext<TRequest, TResponse> : ServerCallCon
 
     public void Dispose()
     {
+        _callCts?.Dispose();
         _deadlineCts?.Dispose();
         _writer.Dispose();
     }
@@ -191,8 +202,28 @@ internal sealed class HttpServerCallContext<TRequest, TResponse> : ServerCallCon
     private async ValueTask<bool> ReadNextAsync(CancellationToken cancellationToken)
     {
         using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(_token, cancellationToken) : null;
-        _current = await _reader.ReadAsync(_method.RequestMarshaller.ContextualDeserializer, linked?.Token ?? _token).ConfigureAwait(false);
+        _current = await ReadRequestAsync(linked?.Token ?? _token).ConfigureAwait(false);
         return _current is not null;
+    }
+
+    private async ValueTask<TRequest?> ReadRequestAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _reader.ReadAsync(_method.RequestMarshaller.ContextualDeserializer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException and not OperationCanceledException)
+        {
+            // Kestrel fails a body read with an I/O error when the client resets the stream.
+            throw ClientWentAway("The client reset the call while its request was being read.", ex);
+        }
+    }
+
+    private OperationCanceledException ClientWentAway(string message, Exception? inner = null)
+    {
+        _clientGone = true;
+        _callCts?.Cancel();
+        return new OperationCanceledException(message, inner, _token);
     }
 
     private async Task AwaitFlushAsync(ValueTask flush)
@@ -225,7 +256,7 @@ internal sealed class HttpServerCallContext<TRequest, TResponse> : ServerCallCon
         if (result.IsCanceled || result.IsCompleted)
         {
             _token.ThrowIfCancellationRequested();
-            throw new OperationCanceledException("The client is no longer reading the response.");
+            throw ClientWentAway("The client is no longer reading the response.");
         }
         return ValueTask.CompletedTask;
     }
@@ -243,7 +274,7 @@ internal sealed class HttpServerCallContext<TRequest, TResponse> : ServerCallCon
             case OperationCanceledException when DeadlineExpired:
                 RpcLog.DeadlineExceeded(_runtime.Logger, _method.FullName);
                 return new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
-            case OperationCanceledException when _http.RequestAborted.IsCancellationRequested:
+            case OperationCanceledException when ClientGone:
                 return Status.DefaultCancelled;
             default:
                 RpcLog.HandlerFailed(_runtime.Logger, _method.FullName, failure);

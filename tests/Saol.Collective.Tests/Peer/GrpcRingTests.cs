@@ -144,7 +144,7 @@ public sealed class GrpcRingTests
             Assert.Equal(StatusCode.FailedPrecondition, notLeft.StatusCode);
             Assert.Contains("is not the left neighbour (rank 0)", notLeft.Status.Detail, StringComparison.Ordinal);
             var badSegment = await CallAsync(Headers("job-x", 7, 0), new Protos.V1.RingSegment { JobId = "job-x", Generation = 7, SenderRank = 0, Collective = 1 });
-            Assert.Equal(StatusCode.InvalidArgument, badSegment.StatusCode);
+            Assert.Equal(StatusCode.Aborted, badSegment.StatusCode);
             Assert.Contains("protocol violation", badSegment.Status.Detail, StringComparison.Ordinal);
             // The violation broke this rank's ring: its collectives fail instead of hanging.
             await Assert.ThrowsAsync<CollectiveException>(() => link.ReceiveAsync(1, TestContext.Current.CancellationToken).AsTask().DefaultTimeout());

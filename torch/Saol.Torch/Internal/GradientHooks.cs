@@ -17,17 +17,59 @@ internal static unsafe class GradientHooks
     // A hook that failed on an autograd worker thread (CUDA) is not visible through t_lastFailure.
     private static Exception? s_lastFailureAnyThread;
 
+    private static long s_live;
+
+    /// <summary>Hooks whose managed callback is still referenced by libtorch (a leak shows here).</summary>
+    internal static long LiveCount => Interlocked.Read(ref s_live);
+
     internal static HookHandle Register(Tensor tensor, Func<Tensor, Tensor?> hook)
     {
         var gc = GCHandle.Alloc(hook);
+        Interlocked.Increment(ref s_live);
         var context = (long)GCHandle.ToIntPtr(gc);
         var status = Interop.SaolTorch_Tensor_RegisterHook(tensor.Handle, &Invoke, &Release, context, out var id);
         if (status != 0)
         {
             gc.Free();
+            Interlocked.Decrement(ref s_live);
             Interop.Check(status);
         }
-        return new HookHandle(tensor, id);
+        return new HookHandle(() => Interop.Check(Interop.SaolTorch_Tensor_RemoveHook(tensor.Handle, id)), () => tensor.IsInvalid);
+    }
+
+    internal static HookHandle RegisterPostAccumulate(Tensor tensor, Action<Tensor> hook)
+    {
+        Func<Tensor, Tensor?> adapter = leaf =>
+        {
+            hook(leaf);
+            return null;
+        };
+        var gc = GCHandle.Alloc(adapter);
+        Interlocked.Increment(ref s_live);
+        var status = Interop.SaolTorch_Tensor_RegisterPostAccumulateHook(tensor.Handle, &Invoke, &Release, (long)GCHandle.ToIntPtr(gc), out var registration);
+        if (status != 0)
+        {
+            gc.Free();
+            Interlocked.Decrement(ref s_live);
+            Interop.Check(status);
+        }
+        var handle = new PostHookRegistration(registration);
+        return new HookHandle(handle.Dispose, () => handle.IsClosed);
+    }
+
+    /// <summary>Owns a native post-accumulate hook registration; freeing it removes the hook.</summary>
+    private sealed class PostHookRegistration : SafeHandle
+    {
+        internal PostHookRegistration(IntPtr registration)
+            : base(IntPtr.Zero, ownsHandle: true) => SetHandle(registration);
+
+        public override bool IsInvalid => handle == IntPtr.Zero;
+
+        protected override bool ReleaseHandle()
+        {
+            Interop.SaolTorch_PostHook_Free(handle);
+            return true;
+        }
     }
 
     internal static void ThrowFailure(int status)
@@ -72,5 +114,9 @@ internal static unsafe class GradientHooks
     }
 
     [UnmanagedCallersOnly]
-    private static void Release(long context) => GCHandle.FromIntPtr(new IntPtr(context)).Free();
+    private static void Release(long context)
+    {
+        GCHandle.FromIntPtr(new IntPtr(context)).Free();
+        Interlocked.Decrement(ref s_live);
+    }
 }

@@ -194,4 +194,8 @@ internal static unsafe partial class Interop
     [LibraryImport(LibraryName)] internal static partial int SaolTorch_Tensor_Backward(TensorHandle a, TensorHandle gradient, int retainGraph, int createGraph);
     [LibraryImport(LibraryName)] internal static partial int SaolTorch_Tensor_RegisterHook(TensorHandle a, delegate* unmanaged<long, IntPtr, IntPtr*, int> callback, delegate* unmanaged<long, void> release, long context, out long id);
     [LibraryImport(LibraryName)] internal static partial int SaolTorch_Tensor_RemoveHook(TensorHandle a, long id);
+    [LibraryImport(LibraryName)] internal static partial int SaolTorch_Tensor_RegisterPostAccumulateHook(TensorHandle a, delegate* unmanaged<long, IntPtr, IntPtr*, int> callback, delegate* unmanaged<long, void> release, long context, out IntPtr registration);
+    [LibraryImport(LibraryName)] internal static partial void SaolTorch_PostHook_Free(IntPtr registration);
+    [LibraryImport(LibraryName)] internal static partial int SaolTorch_GetRngState(out IntPtr result);
+    [LibraryImport(LibraryName)] internal static partial int SaolTorch_SetRngState(TensorHandle state);
 }

@@ -56,6 +56,9 @@ public static partial class torch
         /// <summary>Average pooling to an (height, width) output size.</summary>
         public static AdaptiveAvgPool2d AdaptiveAvgPool2d((long, long) outputSize) => new([outputSize.Item1, outputSize.Item2]);
 
+        /// <summary>An empty sequence, filled with <see cref="Modules.Sequential.append(Module{Tensor, Tensor})"/>.</summary>
+        public static Sequential Sequential() => new([]);
+
         /// <summary>Children applied in order, named "0", "1", ...</summary>
         public static Sequential Sequential(params Module<Tensor, Tensor>[] modules)
         {

@@ -122,6 +122,10 @@ public static class SafeTensors
                 {
                     throw new InvalidDataException($"safetensors: tensor '{e.Name}' starts at {e.Begin}, expected {position} (gap or overlap in the data)");
                 }
+                if (result.ContainsKey(e.Name))
+                {
+                    throw new InvalidDataException($"safetensors: tensor '{e.Name}' appears twice");
+                }
                 var t = torch.empty(e.Shape, e.Dtype).DetachFromDisposeScope();
                 result.Add(e.Name, t);
                 var span = t.bytes;

@@ -63,7 +63,7 @@ internal sealed class Trainer : IDisposable
 
         // Biases and BatchNorm affine parameters (the 1-d ones) are left out of weight decay (Goyal et al.).
         var named = network.Module.named_parameters().ToList();
-        _gradients = new GradientSynchronizer([.. named.Select(p => (Tensor)p.parameter)], ring);
+        _gradients = new GradientSynchronizer([.. named.Select(p => (Tensor)p.parameter)], ring, oneBackwardPerStep: setup.Shard.DevicesPerWorker * setup.Shard.AccumulationSteps == 1);
         var decay = named.Where(p => !t.NoDecayOnBnAndBias || p.parameter.ndim > 1).Select(p => (Tensor)p.parameter).ToList();
         var noDecay = named.Where(p => t.NoDecayOnBnAndBias && p.parameter.ndim <= 1).Select(p => (Tensor)p.parameter).ToList();
         var groups = new List<ParamGroup> { new(decay, weight_decay: t.WeightDecay) };
@@ -234,6 +234,7 @@ internal sealed class Trainer : IDisposable
 
     public void Dispose()
     {
+        _gradients.Dispose();
         _optimizer.Dispose();
         if (_ownsNetwork)
         {

@@ -12,6 +12,7 @@ internal sealed class SegmentMailbox
     private readonly Dictionary<long, Channel<RingSegment>> _queues = [];
     private readonly Lock _lock = new();
     private Exception? _fault;
+    private Exception? _closed;
 
     /// <summary>The error the mailbox was faulted with, if any.</summary>
     public Exception? Fault => Volatile.Read(ref _fault);
@@ -21,7 +22,7 @@ internal sealed class SegmentMailbox
         Channel<RingSegment> queue;
         lock (_lock)
         {
-            if (_fault is not null)
+            if (_fault is not null || _closed is not null)
             {
                 segment.Payload.Dispose();
                 return;
@@ -43,15 +44,19 @@ internal sealed class SegmentMailbox
             {
                 throw _fault;
             }
+            if (_closed is not null && !_queues.ContainsKey(collective))
+            {
+                throw _closed;
+            }
             queue = QueueOf(collective);
         }
         try
         {
             return await queue.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (ChannelClosedException) when (Fault is { } fault)
+        catch (ChannelClosedException) when ((Fault ?? Volatile.Read(ref _closed)) is { } reason)
         {
-            throw fault;
+            throw reason;
         }
     }
 
@@ -66,6 +71,28 @@ internal sealed class SegmentMailbox
             }
         }
         Drain(queue);
+    }
+
+    /// <summary>
+    /// The sender has finished for good: segments already queued can still be received; a receive
+    /// that would wait for more fails with <paramref name="reason"/>.
+    /// </summary>
+    public void Close(Exception reason)
+    {
+        List<Channel<RingSegment>> queues;
+        lock (_lock)
+        {
+            if (_closed is not null || _fault is not null)
+            {
+                return;
+            }
+            _closed = reason;
+            queues = [.. _queues.Values];
+        }
+        foreach (var queue in queues)
+        {
+            queue.Writer.TryComplete();
+        }
     }
 
     /// <summary>Fails every pending and later receive with <paramref name="error"/>; the first fault wins.</summary>

@@ -15,24 +15,34 @@ namespace Saol.Collective.Internal.Peer;
 /// to this rank's <see cref="RingPeerService"/>, whose segments land in the mailbox.
 /// </summary>
 /// <remarks>
-/// Failure travels both ways round the ring: a rank that faults cancels its outgoing call (the
-/// right neighbour's handler sees the stream break) and ends the incoming call with ABORTED (the
-/// left neighbour's call fails), so every rank fails at once instead of at its timeout. A peer
-/// process that dies breaks both of its TCP connections, which its neighbours see the same way.
+/// Failure travels both ways round the ring, carrying the first failure's reason and peer: a rank
+/// that faults sends a <see cref="RingAbort"/> as the last message to its right neighbour (then
+/// cancels the call) and ends the incoming call with ABORTED, the peer named in its trailers. So
+/// every rank fails at once with an error naming the peer that failed first, instead of at its
+/// timeout. A peer process that dies breaks both of its TCP connections, which its neighbours see
+/// as a broken stream and pass on the same way.
 /// </remarks>
-internal sealed partial class GrpcRingLink : IRingLink
+internal sealed class GrpcRingLink : IRingLink
 {
+    // Trailers of an ABORTED incoming call: the peer that failed first, for the left neighbour's error.
+    internal const string FailedPeerRankTrailer = "saol-failed-peer-rank";
+    internal const string FailedPeerAddressTrailer = "saol-failed-peer-address";
+
+    // How long an aborting rank tries to hand its abort message to the right neighbour.
+    private static readonly TimeSpan s_abortGrace = TimeSpan.FromSeconds(1);
+
     private readonly RingMembership _membership;
     private readonly CollectiveOptions _options;
     private readonly ILogger _logger;
     private readonly RingPeerService _service;
     private readonly RpcChannelOptions _channelOptions;
-    private RpcChannel? _channel;
     private readonly SegmentMailbox _mailbox = new();
     private readonly Channel<Links.RingSegment> _outgoing;
-    private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _abortOutgoing = new();
+    private readonly CancellationTokenSource _abortIncoming = new();
+    private RpcChannel? _channel;
     private AsyncClientStreamingCall<WireSegment, RingLinkSummary>? _call;
-    private Task? _pump;
+    private Task _pump = Task.CompletedTask;
     private Exception? _fault;
     private int _incomingAttached;
     private int _closing;
@@ -43,10 +53,10 @@ internal sealed partial class GrpcRingLink : IRingLink
         _membership = membership;
         _options = options;
         _logger = logger;
+        _channelOptions = channelOptions;
         Right = new PeerDescription(membership.RightRank, membership.PeerAddresses[membership.RightRank].ToString());
         Left = new PeerDescription(membership.LeftRank, membership.PeerAddresses[membership.LeftRank].ToString());
-        _outgoing = Channel.CreateBounded<Links.RingSegment>(new BoundedChannelOptions(options.SendQueueSegments) { SingleReader = true });
-        _channelOptions = channelOptions;
+        _outgoing = Channel.CreateBounded<Links.RingSegment>(new BoundedChannelOptions(options.SendQueueSegments));
     }
 
     public PeerDescription Right { get; }
@@ -75,7 +85,7 @@ internal sealed partial class GrpcRingLink : IRingLink
             { PeerHeaders.TimeoutMilliseconds, ((long)_options.Timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) },
         };
         _channel = RpcChannel.ForAddress(_membership.PeerAddresses[Right.Rank], _channelOptions);
-        _call = new WorkerPeer.WorkerPeerClient(_channel).RingLink(headers, cancellationToken: _abort.Token);
+        _call = new WorkerPeer.WorkerPeerClient(_channel).RingLink(headers, cancellationToken: _abortOutgoing.Token);
         PeerLog.Connected(_logger, Rank, Right.Address, JobId, Generation);
         _pump = PumpAsync(_call);
         _ = WatchResponseAsync(_call);
@@ -83,23 +93,21 @@ internal sealed partial class GrpcRingLink : IRingLink
 
     public async ValueTask SendAsync(Links.RingSegment segment, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _fault) is { } fault)
-        {
-            segment.Payload.Dispose();
-            throw fault;
-        }
         try
         {
+            if (Volatile.Read(ref _fault) is { } fault)
+            {
+                throw fault;
+            }
             await _outgoing.Writer.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
         }
-        catch (ChannelClosedException)
+        catch (Exception ex)
         {
             segment.Payload.Dispose();
-            throw Volatile.Read(ref _fault) ?? new CollectiveException($"rank {Rank}: the ring link to {Right} is closed") { PeerRank = Right.Rank, PeerAddress = Right.Address };
-        }
-        catch (OperationCanceledException)
-        {
-            segment.Payload.Dispose();
+            if (ex is ChannelClosedException)
+            {
+                throw Volatile.Read(ref _fault) ?? new CollectiveException($"rank {Rank}: the ring link to {Right} is closed") { PeerRank = Right.Rank, PeerAddress = Right.Address };
+            }
             throw;
         }
     }
@@ -122,8 +130,13 @@ internal sealed partial class GrpcRingLink : IRingLink
         {
             queued.Payload.Dispose();
         }
-        // Cancels the outgoing call and ends the incoming handler: both neighbours learn of it.
-        _abort.Cancel();
+        // Ends the incoming handler with ABORTED: the left neighbour learns of it.
+        _abortIncoming.Cancel();
+        // The pump sees the completed queue, sends the abort message and cancels the call.
+        if (_call is null)
+        {
+            _abortOutgoing.Cancel();
+        }
     }
 
     /// <summary>Serves the stream from the left neighbour (the RingLink call routed here by the service).</summary>
@@ -133,39 +146,55 @@ internal sealed partial class GrpcRingLink : IRingLink
         {
             throw new RpcException(new Status(StatusCode.AlreadyExists, $"rank {Rank} already has a ring link from rank {Left.Rank} for job {JobId} generation {Generation}"));
         }
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, context.CancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_abortIncoming.Token, context.CancellationToken);
         var summary = new RingLinkSummary();
         try
         {
             while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
             {
                 var message = requestStream.Current;
+                if (message.Abort is { } abort)
+                {
+                    Fault(new CollectiveException($"rank {Rank}: left neighbour {Left} aborted the ring: {abort.Reason}")
+                    {
+                        PeerRank = abort.HasFailedPeerRank ? abort.FailedPeerRank : Left.Rank,
+                        PeerAddress = abort.HasFailedPeerRank ? abort.FailedPeerAddress : Left.Address,
+                    });
+                    break;
+                }
                 if (PeerHeaders.FromWire(message) is not { } header || message.JobId != JobId || message.Generation != Generation || message.SenderRank != Left.Rank)
                 {
-                    var violation = new CollectiveException(
+                    Fault(new CollectiveException(
                         $"rank {Rank}: protocol violation from left neighbour {Left}: segment of job '{message.JobId}' generation {message.Generation} from rank {message.SenderRank} with phase {message.Phase} and wire dtype {message.WireDtype}")
-                    { PeerRank = Left.Rank, PeerAddress = Left.Address };
-                    Fault(violation);
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, violation.Message));
+                    { PeerRank = Left.Rank, PeerAddress = Left.Address });
+                    break;
                 }
                 summary.SegmentsReceived++;
                 summary.PayloadBytesReceived += message.Payload.Length;
                 _mailbox.Post(new Links.RingSegment(header, new ByteStringPayload(message.Payload)));
             }
         }
-        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        catch (Exception ex) when (Volatile.Read(ref _fault) is null)
         {
-            throw new RpcException(new Status(StatusCode.Aborted, $"rank {Rank} aborted the ring: {_fault?.Message}"));
+            // The stream broke: the left neighbour died, or its call was cancelled.
+            Fault(new CollectiveException($"rank {Rank}: the ring link from left neighbour {Left} broke: {Describe(ex)}", ex) { PeerRank = Left.Rank, PeerAddress = Left.Address });
         }
-        catch (Exception ex) when (ex is not RpcException { StatusCode: StatusCode.InvalidArgument })
+        catch (Exception ex) when (ex is OperationCanceledException or RpcException)
         {
-            var broken = new CollectiveException($"rank {Rank}: the ring link from left neighbour {Left} broke: {Describe(ex)}", ex)
-            { PeerRank = Left.Rank, PeerAddress = Left.Address };
-            Fault(broken);
-            throw new RpcException(new Status(StatusCode.Aborted, broken.Message));
+            // This rank faulted meanwhile; answered below.
         }
-        // The left neighbour completed its stream: it has sent all it ever will this generation.
-        _mailbox.TryFault(new CollectiveException($"rank {Rank}: left neighbour {Left} closed its ring link (job {JobId}, generation {Generation})")
+        if (Volatile.Read(ref _fault) is { } fault)
+        {
+            var trailers = new Metadata();
+            if (fault is CollectiveException { PeerRank: { } peerRank } failed)
+            {
+                trailers.Add(FailedPeerRankTrailer, peerRank.ToString(CultureInfo.InvariantCulture));
+                trailers.Add(FailedPeerAddressTrailer, failed.PeerAddress ?? "");
+            }
+            throw new RpcException(new Status(StatusCode.Aborted, $"rank {Rank} aborted the ring: {fault.Message}"), trailers);
+        }
+        // The left neighbour completed its stream: what it sent can still be received, nothing more will come.
+        _mailbox.Close(new CollectiveException($"rank {Rank}: left neighbour {Left} closed its ring link (job {JobId}, generation {Generation})")
         { PeerRank = Left.Rank, PeerAddress = Left.Address });
         return summary;
     }
@@ -180,60 +209,72 @@ internal sealed partial class GrpcRingLink : IRingLink
         _outgoing.Writer.TryComplete();
         try
         {
-            if (_pump is not null && _call is not null)
+            // Half-close after the last queued segment, then wait for the neighbour's summary.
+            await _pump.WaitAsync(_options.Timeout).ConfigureAwait(false);
+            if (_call is not null && Volatile.Read(ref _fault) is null)
             {
-                // Half-close after the last queued segment, then wait for the neighbour's summary.
-                await _pump.WaitAsync(_options.Timeout).ConfigureAwait(false);
                 await _call.ResponseAsync.WaitAsync(_options.Timeout).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is RpcException or TimeoutException or OperationCanceledException or CollectiveException)
+        catch (Exception ex) when (ex is RpcException or TimeoutException or OperationCanceledException)
         {
-            // A broken ring at shutdown has already been reported by the collective that saw it.
+            // A ring broken at shutdown was reported by the collective that saw it.
         }
         _mailbox.TryFault(new ObjectDisposedException(nameof(GrpcRingLink), $"rank {Rank}'s ring for job {JobId} generation {Generation} was disposed"));
+        _abortOutgoing.Cancel();
         _call?.Dispose();
         _channel?.Dispose();
-        _abort.Dispose();
+        _abortOutgoing.Dispose();
+        _abortIncoming.Dispose();
     }
 
     private async Task PumpAsync(AsyncClientStreamingCall<WireSegment, RingLinkSummary> call)
     {
         try
         {
-            await foreach (var segment in _outgoing.Reader.ReadAllAsync(_abort.Token).ConfigureAwait(false))
+            await foreach (var segment in _outgoing.Reader.ReadAllAsync(_abortOutgoing.Token).ConfigureAwait(false))
             {
                 using (segment.Payload)
                 {
-                    var header = segment.Header;
-                    var message = new WireSegment
-                    {
-                        JobId = JobId,
-                        Generation = Generation,
-                        SenderRank = Rank,
-                        Collective = header.Collective,
-                        Phase = PeerHeaders.ToWire(header.Phase),
-                        Step = header.Step,
-                        Chunk = header.Chunk,
-                        Segment = header.Segment,
-                        WireDtype = PeerHeaders.ToWire(header.Format),
-                        TotalElements = header.TotalElements,
-                        // No copy: the transport serializes the message before WriteAsync completes,
-                        // and the payload is returned to its pool only after that.
-                        Payload = UnsafeByteOperations.UnsafeWrap(segment.Payload.Memory),
-                    };
-                    await call.RequestStream.WriteAsync(message, _abort.Token).ConfigureAwait(false);
+                    await call.RequestStream.WriteAsync(ToWire(segment), _abortOutgoing.Token).ConfigureAwait(false);
                 }
             }
             await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            return;
         }
-        catch (Exception ex) when (!_abort.IsCancellationRequested && ex is not ChannelClosedException)
+        catch (Exception ex) when (Volatile.Read(ref _fault) is null)
         {
             Fault(new CollectiveException($"rank {Rank}: sending to right neighbour {Right} failed: {Describe(ex)}", ex) { PeerRank = Right.Rank, PeerAddress = Right.Address });
         }
-        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException or RpcException)
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException or RpcException or CollectiveException)
         {
-            // Faulted already: the fault carries the reason.
+            // Faulted (the queue completed with the fault): pass the reason on below.
+        }
+        await SendAbortAsync(call).ConfigureAwait(false);
+    }
+
+    private async Task SendAbortAsync(AsyncClientStreamingCall<WireSegment, RingLinkSummary> call)
+    {
+        var fault = Volatile.Read(ref _fault)!;
+        var abort = new RingAbort { Reason = fault.Message };
+        if (fault is CollectiveException { PeerRank: { } peerRank } failed)
+        {
+            abort.FailedPeerRank = peerRank;
+            abort.FailedPeerAddress = failed.PeerAddress ?? "";
+        }
+        try
+        {
+            // Best effort: a dead or stuck neighbour cannot take it, and the cancel below still ends the call.
+            await call.RequestStream.WriteAsync(new WireSegment { JobId = JobId, Generation = Generation, SenderRank = Rank, Abort = abort }, _abortOutgoing.Token)
+                .WaitAsync(s_abortGrace).ConfigureAwait(false);
+            await call.ResponseAsync.WaitAsync(s_abortGrace).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RpcException or TimeoutException or OperationCanceledException or InvalidOperationException)
+        {
+        }
+        finally
+        {
+            _abortOutgoing.Cancel();
         }
     }
 
@@ -247,14 +288,41 @@ internal sealed partial class GrpcRingLink : IRingLink
                 Fault(new CollectiveException($"rank {Rank}: right neighbour {Right} ended the ring link while it was in use") { PeerRank = Right.Rank, PeerAddress = Right.Address });
             }
         }
-        catch (Exception ex) when (!_abort.IsCancellationRequested)
+        catch (RpcException ex) when (Volatile.Read(ref _fault) is null)
         {
-            Fault(new CollectiveException($"rank {Rank}: right neighbour {Right} ended the ring link: {Describe(ex)}", ex) { PeerRank = Right.Rank, PeerAddress = Right.Address });
+            // An aborting right neighbour names the peer that failed first in its trailers.
+            var failedRank = int.TryParse(ex.Trailers.GetValue(FailedPeerRankTrailer), NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : (int?)null;
+            Fault(new CollectiveException($"rank {Rank}: right neighbour {Right} ended the ring link: {Describe(ex)}", ex)
+            {
+                PeerRank = failedRank ?? Right.Rank,
+                PeerAddress = failedRank is null ? Right.Address : ex.Trailers.GetValue(FailedPeerAddressTrailer),
+            });
         }
         catch (Exception ex) when (ex is RpcException or OperationCanceledException)
         {
-            // This rank aborted the call itself.
+            // This rank faulted first and cancelled the call itself.
         }
+    }
+
+    private WireSegment ToWire(Links.RingSegment segment)
+    {
+        var header = segment.Header;
+        return new WireSegment
+        {
+            JobId = JobId,
+            Generation = Generation,
+            SenderRank = Rank,
+            Collective = header.Collective,
+            Phase = PeerHeaders.ToWire(header.Phase),
+            Step = header.Step,
+            Chunk = header.Chunk,
+            Segment = header.Segment,
+            WireDtype = PeerHeaders.ToWire(header.Format),
+            TotalElements = header.TotalElements,
+            // No copy: the transport serializes the message before WriteAsync completes, and the
+            // payload goes back to its pool only after that.
+            Payload = UnsafeByteOperations.UnsafeWrap(segment.Payload.Memory),
+        };
     }
 
     private static string Describe(Exception ex) => ex switch

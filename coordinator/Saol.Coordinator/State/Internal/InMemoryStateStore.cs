@@ -136,22 +136,14 @@ internal sealed class InMemoryStateStore(TimeProvider timeProvider) : IStateStor
         }
     }
 
-    public Task<IReadOnlyList<WorkerRecord>> ListLiveWorkersAsync(string jobId, CancellationToken cancellationToken = default)
-    {
-        StoreArguments.Id(jobId, nameof(jobId));
-        lock (_lock)
-        {
-            ThrowIfDisposed();
-            if (!_jobs.TryGetValue(jobId, out var entry))
-            {
-                return Task.FromResult<IReadOnlyList<WorkerRecord>>([]);
-            }
-            var now = _clock.Now();
-            return Task.FromResult(WorkerOrder.Sort(entry.Workers.Values.Where(w => w.LeaseExpiresAt > now)));
-        }
-    }
+    public Task<IReadOnlyList<WorkerRecord>> ListLiveWorkersAsync(string jobId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Workers(jobId, live: true, remove: false));
 
-    public Task<IReadOnlyList<WorkerRecord>> ExpireWorkersAsync(string jobId, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<WorkerRecord>> ExpireWorkersAsync(string jobId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Workers(jobId, live: false, remove: true));
+
+    /// <summary>The job's live (or expired) workers as of now, optionally removing them, in one locked step.</summary>
+    private IReadOnlyList<WorkerRecord> Workers(string jobId, bool live, bool remove)
     {
         StoreArguments.Id(jobId, nameof(jobId));
         lock (_lock)
@@ -159,19 +151,19 @@ internal sealed class InMemoryStateStore(TimeProvider timeProvider) : IStateStor
             ThrowIfDisposed();
             if (!_jobs.TryGetValue(jobId, out var entry))
             {
-                return Task.FromResult<IReadOnlyList<WorkerRecord>>([]);
+                return [];
             }
             var now = _clock.Now();
-            var expired = WorkerOrder.Sort(entry.Workers.Values.Where(w => w.LeaseExpiresAt <= now));
-            foreach (var worker in expired)
+            var selected = WorkerOrder.Sort(entry.Workers.Values.Where(w => w.LeaseExpiresAt > now == live));
+            if (remove && selected.Count > 0)
             {
-                entry.Workers.Remove(worker.WorkerId);
-            }
-            if (expired.Count > 0)
-            {
+                foreach (var worker in selected)
+                {
+                    entry.Workers.Remove(worker.WorkerId);
+                }
                 Publish(jobId, JobChangeKind.Workers);
             }
-            return Task.FromResult(expired);
+            return selected;
         }
     }
 

@@ -33,6 +33,12 @@ internal sealed partial class RedisStateStore
             }
         });
         _subscriptions.TryAdd(subscription, 0);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            // The store was disposed while this subscription was being set up: it missed the sweep, so end it here.
+            await subscription.DisposeAsync().ConfigureAwait(false);
+            ThrowIfDisposed();
+        }
         return subscription;
     }
 }

@@ -30,6 +30,22 @@ internal abstract class Backbone
     /// <summary>MACs of the backbone on one image and the shape of each block's output.</summary>
     public abstract (long Macs, FeatureShape[] Blocks) CountMacs(FeatureShape image);
 
+    /// <summary>Adds the MACs of the blocks, run in order from the stem's output, to the stem's MACs.</summary>
+    protected static (long Macs, FeatureShape[] Blocks) CountBlocks(long stemMacs, FeatureShape stemOutput, IEnumerable<IMacCounted> blocks)
+    {
+        var macs = stemMacs;
+        var shape = stemOutput;
+        var shapes = new List<FeatureShape>();
+        foreach (var block in blocks)
+        {
+            var (m, next) = block.CountMacs(shape);
+            macs += m;
+            shape = next;
+            shapes.Add(next);
+        }
+        return (macs, shapes.ToArray());
+    }
+
     /// <summary>Zero-γ initialisation (Goyal et al., 2017): every residual branch starts as the identity.</summary>
     public void ZeroResidualGammas()
     {

@@ -95,16 +95,7 @@ internal sealed class ResNet : Backbone
     {
         var h = Layers.OutSize(image.Height, 7, 2, 3);
         var w = Layers.OutSize(image.Width, 7, 2, 3);
-        var macs = Layers.ConvMacs(3, 64, 7, 1, h, w);
-        var shape = new FeatureShape(64, Layers.OutSize(h, 3, 2, 1), Layers.OutSize(w, 3, 2, 1));
-        var blocks = new FeatureShape[4];
-        var i = 0;
-        foreach (var stage in Stages)
-        {
-            var (m, next) = ((IMacCounted)stage).CountMacs(shape);
-            macs += m;
-            shape = blocks[i++] = next;
-        }
-        return (macs, blocks);
+        var stem = new FeatureShape(64, Layers.OutSize(h, 3, 2, 1), Layers.OutSize(w, 3, 2, 1));
+        return CountBlocks(Layers.ConvMacs(3, 64, 7, 1, h, w), stem, Stages.Cast<IMacCounted>());
     }
 }

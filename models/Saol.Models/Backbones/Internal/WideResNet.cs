@@ -131,17 +131,6 @@ internal sealed class WideResNet : Backbone
         return [f1, f2, f3];
     }
 
-    public override (long Macs, FeatureShape[] Blocks) CountMacs(FeatureShape image)
-    {
-        var macs = Layers.ConvMacs(3, 16, 3, 1, image.Height, image.Width);
-        var shape = new FeatureShape(16, image.Height, image.Width);
-        var blocks = new FeatureShape[3];
-        for (var i = 0; i < 3; i++)
-        {
-            var (m, next) = _stages[i].CountMacs(shape);
-            macs += m;
-            shape = blocks[i] = next;
-        }
-        return (macs, blocks);
-    }
+    public override (long Macs, FeatureShape[] Blocks) CountMacs(FeatureShape image) =>
+        CountBlocks(Layers.ConvMacs(3, 16, 3, 1, image.Height, image.Width), new FeatureShape(16, image.Height, image.Width), _stages);
 }
