@@ -1,3 +1,4 @@
+using System.Buffers;
 using Saol.Data.ImageFolder.Internal;
 using Saol.Data.Jpeg;
 using Saol.Data.Sampling;
@@ -155,36 +156,79 @@ public sealed class ImageFolderDataset : IAugmentedImageDataset
         {
             throw new ArgumentException($"destination holds {destination.Length} floats; an image needs {size}", nameof(destination));
         }
-        _transform.Apply(Decode(index), SampleSeed(_options.Seed, epoch, index), destination);
+        using var image = DecodePooled(index);
+        _transform.Apply(image, SampleSeed(_options.Seed, epoch, index), destination);
     }
 
     /// <summary>Decodes sample <paramref name="index"/> at full size, without any transform.</summary>
     /// <exception cref="InvalidDataException">The file is not a decodable JPEG; the message names it.</exception>
     public RgbImage Decode(int index)
     {
+        using var image = DecodePooled(index);
+        return new RgbImage(image.Width, image.Height, image.Pixels.ToArray());
+    }
+
+    internal PooledRgb DecodePooled(int index)
+    {
         var (path, label) = _samples[CheckIndex(index)];
-        byte[] bytes;
+        var what = $"image {index} of class '{_classes[label]}' ('{path}')";
+        var bytes = Array.Empty<byte>();
         try
         {
-            bytes = File.ReadAllBytes(path);
+            int length;
+            try
+            {
+                length = ReadFile(path, ref bytes);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"{what} cannot be read: {e.Message}", e);
+            }
+            var file = bytes.AsSpan(0, length);
+            var format = ImageSignature.NonJpegFormat(file);
+            if (format is not null)
+            {
+                throw new InvalidDataException($"{what} is {format}, not a JPEG; only JPEG files are supported (convert it to JPEG)");
+            }
+            try
+            {
+                return PilJpegDecoder.Decode(file);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{what} is not a decodable JPEG: {e.Message}", e);
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        finally
         {
-            throw new IOException($"image {index} of class '{_classes[label]}' ('{path}') cannot be read: {e.Message}", e);
+            if (bytes.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+            }
         }
-        var format = ImageSignature.NonJpegFormat(bytes);
-        if (format is not null)
+    }
+
+    /// <summary>Reads the whole file into a buffer rented from the shared pool (compressed ImageNet files are ~110 kB: large objects too).</summary>
+    private static int ReadFile(string path, ref byte[] buffer)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        var length = RandomAccess.GetLength(handle);
+        if (length > Array.MaxLength)
         {
-            throw new InvalidDataException($"image {index} of class '{_classes[label]}' ('{path}') is {format}, not a JPEG; only JPEG files are supported (convert it to JPEG)");
+            throw new IOException($"the file is {length} bytes, too large for an image");
         }
-        try
+        buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
+        var read = 0;
+        while (read < length)
         {
-            return PilJpegDecoder.Decode(bytes);
+            var n = RandomAccess.Read(handle, buffer.AsSpan(read, (int)length - read), read);
+            if (n == 0)
+            {
+                break;
+            }
+            read += n;
         }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"image {index} of class '{_classes[label]}' ('{path}') is not a decodable JPEG: {e.Message}", e);
-        }
+        return read;
     }
 
     /// <summary>The crop box (top, left, height, width) and flip the train pipeline applies to a <paramref name="width"/>×<paramref name="height"/> image <paramref name="index"/> in <paramref name="epoch"/>.</summary>

@@ -1,4 +1,4 @@
-using Saol.Data.Jpeg;
+using System.Buffers;
 using Saol.Data.Sampling;
 
 namespace Saol.Data.ImageFolder.Internal;
@@ -49,28 +49,40 @@ internal sealed class ImageTransform
         return (box, flip);
     }
 
-    internal void Apply(RgbImage image, ulong sampleSeed, Span<float> destination)
+    internal void Apply(PooledRgb image, ulong sampleSeed, Span<float> destination)
     {
-        var size = _options.ImageSize;
         if (_options.Transform == ImageFolderTransform.Train)
         {
             var (box, flip) = TrainParameters(image.Width, image.Height, sampleSeed);
-            ApplyCrop(image, box, flip, destination);
+            ApplyCrop(image.Pixels, image.Width, box, flip, destination);
             return;
         }
-        var pixels = new byte[size * size * 3];
+        var size = _options.ImageSize;
         var (w, h) = ResizedShorterSide(image.Width, image.Height, _options.ResizeSize);
-        PilBilinear.Resize(image.Pixels, image.Width, 0, 0, image.Width, image.Height, w, h, CentreOffset(w, size), CentreOffset(h, size), size, size, pixels);
-        ToTensor(pixels, size, flip: false, destination);
+        Resize(image.Pixels, image.Width, new CropBox(0, 0, image.Height, image.Width), w, h, CentreOffset(w, size), CentreOffset(h, size), flip: false, destination);
     }
 
     /// <summary>torchvision's <c>resized_crop(img, box, [size, size])</c>, then <c>hflip</c> when <paramref name="flip"/>, then ToTensor + Normalize.</summary>
-    internal void ApplyCrop(RgbImage image, CropBox box, bool flip, Span<float> destination)
+    internal void ApplyCrop(ReadOnlySpan<byte> pixels, int width, CropBox box, bool flip, Span<float> destination)
     {
         var size = _options.ImageSize;
-        var pixels = new byte[size * size * 3];
-        PilBilinear.Resize(image.Pixels, image.Width, box.Left, box.Top, box.Width, box.Height, size, size, 0, 0, size, size, pixels);
-        ToTensor(pixels, size, flip, destination);
+        Resize(pixels, width, box, size, size, 0, 0, flip, destination);
+    }
+
+    private void Resize(ReadOnlySpan<byte> pixels, int width, CropBox region, int outWidth, int outHeight, int windowX, int windowY, bool flip, Span<float> destination)
+    {
+        var size = _options.ImageSize;
+        var output = ArrayPool<byte>.Shared.Rent(size * size * 3);
+        try
+        {
+            var window = output.AsSpan(0, size * size * 3);
+            PilBilinear.Resize(pixels, width, region.Left, region.Top, region.Width, region.Height, outWidth, outHeight, windowX, windowY, size, size, window);
+            ToTensor(window, size, flip, destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(output);
+        }
     }
 
     private void ToTensor(ReadOnlySpan<byte> pixels, int size, bool flip, Span<float> destination)

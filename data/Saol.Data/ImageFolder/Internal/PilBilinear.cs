@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Saol.Data.ImageFolder.Internal;
 
 /// <summary>
@@ -38,7 +40,21 @@ internal static class PilBilinear
         var lastRow = vertical.Start[windowHeight - 1] + vertical.Count[windowHeight - 1];
         var rows = lastRow - firstRow;
         var stride = sourceWidth * 3;
-        var temp = new byte[rows * windowWidth * 3];
+        var rented = ArrayPool<byte>.Shared.Rent(rows * windowWidth * 3);
+        try
+        {
+            ResizeRented(source, stride, x0, y0, width, firstRow, rows, horizontal, vertical, windowWidth, windowHeight, rented, destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static void ResizeRented(
+        ReadOnlySpan<byte> source, int stride, int x0, int y0, int width, int firstRow, int rows,
+        Coefficients horizontal, Coefficients vertical, int windowWidth, int windowHeight, byte[] temp, Span<byte> destination)
+    {
         for (var r = 0; r < rows; r++)
         {
             var row = source.Slice(((y0 + firstRow + r) * stride) + (x0 * 3), width * 3);

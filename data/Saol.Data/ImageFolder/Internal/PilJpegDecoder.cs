@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
-using Saol.Data.Jpeg;
 using Saol.Data.Jpeg.Internal;
 
 namespace Saol.Data.ImageFolder.Internal;
@@ -26,7 +26,7 @@ internal static partial class PilJpegDecoder
     private const string PrematureEnd = "Premature end of JPEG file"; // libjpeg's JWRN_JPEG_EOF
 
     /// <exception cref="InvalidDataException">Not a JPEG, truncated, or damaged beyond decoding.</exception>
-    internal static unsafe RgbImage Decode(ReadOnlySpan<byte> jpeg)
+    internal static unsafe PooledRgb Decode(ReadOnlySpan<byte> jpeg)
     {
         using var handle = Interop.tjInitDecompress();
         if (handle.IsInvalid)
@@ -45,26 +45,45 @@ internal static partial class PilJpegDecoder
             {
                 throw new InvalidDataException($"JPEG size {width}x{height} is not supported");
             }
-            var pixels = new byte[width * height * channels];
-            fixed (byte* dst = pixels)
+            var image = new PooledRgb(width, height);
+            var cmykBuffer = cmyk ? ArrayPool<byte>.Shared.Rent(width * height * 4) : null;
+            try
             {
-                if (Interop.tjDecompress2(handle, src, (nuint)jpeg.Length, dst, width, width * channels, height, cmyk ? PixelFormatCmyk : Interop.PixelFormatRgb, Interop.FlagAccurateDct) != 0)
+                fixed (byte* dst = cmyk ? cmykBuffer : image.Pixels)
                 {
-                    var message = handle.LastError();
-                    if (tjGetErrorCode(handle) != ErrorWarning || message.Contains(PrematureEnd, StringComparison.Ordinal))
+                    if (Interop.tjDecompress2(handle, src, (nuint)jpeg.Length, dst, width, width * channels, height, cmyk ? PixelFormatCmyk : Interop.PixelFormatRgb, Interop.FlagAccurateDct) != 0)
                     {
-                        throw new InvalidDataException("JPEG decoding failed: " + message);
+                        var message = handle.LastError();
+                        if (tjGetErrorCode(handle) != ErrorWarning || message.Contains(PrematureEnd, StringComparison.Ordinal))
+                        {
+                            throw new InvalidDataException("JPEG decoding failed: " + message);
+                        }
                     }
                 }
+                if (cmykBuffer is not null)
+                {
+                    CmykToRgb(cmykBuffer, image.Pixels);
+                }
+                return image;
             }
-            return new RgbImage(width, height, cmyk ? CmykToRgb(pixels, width * height) : pixels);
+            catch
+            {
+                image.Dispose();
+                throw;
+            }
+            finally
+            {
+                if (cmykBuffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(cmykBuffer);
+                }
+            }
         }
     }
 
-    private static byte[] CmykToRgb(byte[] cmyk, int count)
+    private static void CmykToRgb(ReadOnlySpan<byte> cmyk, Span<byte> rgb)
     {
-        var rgb = new byte[count * 3];
-        for (var p = 0; p < count; p++)
+        for (var p = 0; p < rgb.Length / 3; p++)
         {
             var nk = cmyk[(4 * p) + 3]; // stored inverted: this is 255 − K
             for (var c = 0; c < 3; c++)
@@ -73,7 +92,6 @@ internal static partial class PilJpegDecoder
                 rgb[(3 * p) + c] = (byte)(nk - (((t >> 8) + t) >> 8));
             }
         }
-        return rgb;
     }
 
     [LibraryImport(Interop.LibraryName)]
