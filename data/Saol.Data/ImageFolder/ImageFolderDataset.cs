@@ -78,8 +78,8 @@ public sealed class ImageFolderDataset : IAugmentedImageDataset
                 + (extra.Length > 0 ? $"; not in {trainDirectory}: {string.Join(", ", extra)}" : "")
                 + " (the validation images must be sorted into the same class sub-directories)");
         }
-        var train = Open(Path.Combine(root, trainDirectory), WithTransform(options, ImageFolderTransform.Train));
-        var val = Open(Path.Combine(root, valDirectory), WithTransform(options, ImageFolderTransform.Eval));
+        var train = Open(Path.Combine(root, trainDirectory), options with { Transform = ImageFolderTransform.Train });
+        var val = Open(Path.Combine(root, valDirectory), options with { Transform = ImageFolderTransform.Eval });
         return (train, val);
     }
 
@@ -240,20 +240,6 @@ public sealed class ImageFolderDataset : IAugmentedImageDataset
         var (box, flip) = _transform.TrainParameters(width, height, SampleSeed(_options.Seed, epoch, index));
         return ((box.Top, box.Left, box.Height, box.Width), flip);
     }
-
-    private static ImageFolderOptions WithTransform(ImageFolderOptions o, ImageFolderTransform transform) => new()
-    {
-        Transform = transform,
-        ImageSize = o.ImageSize,
-        ResizeSize = o.ResizeSize,
-        Seed = o.Seed,
-        Scale = o.Scale,
-        Ratio = o.Ratio,
-        FlipProbability = o.FlipProbability,
-        Mean = o.Mean,
-        Std = o.Std,
-        Limit = o.Limit,
-    };
 
     private int CheckIndex(int index)
     {

@@ -11,7 +11,7 @@ public enum ImageFolderTransform
 }
 
 /// <summary>How an <see cref="ImageFolderDataset"/> turns its JPEG files into tensors. Validated by <see cref="ImageFolderDataset.Open"/>.</summary>
-public sealed class ImageFolderOptions
+public sealed record ImageFolderOptions
 {
     /// <summary>The pipeline. Defaults to <see cref="ImageFolderTransform.Eval"/>.</summary>
     public ImageFolderTransform Transform { get; init; } = ImageFolderTransform.Eval;
@@ -40,7 +40,7 @@ public sealed class ImageFolderOptions
     /// <summary>Per-channel (R, G, B) standard deviation divided by after the mean. Defaults to ImageNet's (0.229, 0.224, 0.225).</summary>
     public IReadOnlyList<float> Std { get; init; } = [0.229f, 0.224f, 0.225f];
 
-    /// <summary>Uses only the first N samples of the sorted sample list (0 = all). Defaults to 0.</summary>
+    /// <summary>Uses only the first N samples of the sorted sample list (0 = all) — so only the first classes when N is small, as a job's train/test limit means for the other data sets. Defaults to 0.</summary>
     public int Limit { get; init; }
 
     internal void Validate()
