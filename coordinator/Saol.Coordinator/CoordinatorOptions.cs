@@ -12,6 +12,9 @@ public sealed class CoordinatorOptions
     /// <summary>How often the monitor expires leases and forms generations. Defaults to 1 s.</summary>
     public TimeSpan MonitorInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Serves Prometheus metrics on this port at /metrics (0 picks a free one; null: none). Defaults to null.</summary>
+    public int? MetricsPort { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -22,6 +25,10 @@ public sealed class CoordinatorOptions
         if (HeartbeatInterval <= TimeSpan.Zero || HeartbeatInterval >= WorkerLease)
         {
             throw new ArgumentException($"{nameof(HeartbeatInterval)} must be positive and shorter than {nameof(WorkerLease)} ({WorkerLease}), got {HeartbeatInterval}");
+        }
+        if (MetricsPort is < 0 or > 65535)
+        {
+            throw new ArgumentException($"{nameof(MetricsPort)} must be in [0, 65535], got {MetricsPort}");
         }
         if (MonitorInterval <= TimeSpan.Zero)
         {

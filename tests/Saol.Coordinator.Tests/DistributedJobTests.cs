@@ -52,7 +52,7 @@ public sealed partial class DistributedJobTests : IDisposable
     public async Task Job_TwoWorkersOverGrpc_CompletesWithTheSummary_AndANewJobResumesFromItsCheckpoint()
     {
         await using var store = StateStore.CreateInMemory();
-        var options = new CoordinatorOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(200), WorkerLease = TimeSpan.FromSeconds(10), MonitorInterval = TimeSpan.FromMilliseconds(200) };
+        var options = new CoordinatorOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(200), WorkerLease = TimeSpan.FromSeconds(10), MonitorInterval = TimeSpan.FromMilliseconds(200), MetricsPort = 0 };
         await using var server = new CoordinatorServer(store, new RpcServerOptions { ListenAddress = System.Net.IPAddress.Loopback, Port = 0 }, options);
         await server.StartAsync().DefaultTimeout();
         using var channel = RpcChannel.ForAddress(server.Address);
@@ -79,6 +79,60 @@ public sealed partial class DistributedJobTests : IDisposable
         Assert.Equal(Pb.JobState.Succeeded, resumedFinal.State);
         Assert.Equal(8, resumedFinal.Progress.Step);
         Assert.Matches(SummaryLine(), resumedFinal.Message);
+
+        // The coordinator's /metrics: two generations formed, two completed jobs (the store gauges refresh every 200 ms).
+        using var http = new HttpClient();
+        string scrape;
+        do
+        {
+            scrape = await http.GetStringAsync(server.MetricsUrl).DefaultTimeout();
+        }
+        while (!scrape.Contains("saol_jobs{status=\"completed\"} 2", StringComparison.Ordinal) && await Task.Delay(100).ContinueWith(_ => true));
+        Assert.True(scrape.Contains("saol_generations_total 2", StringComparison.Ordinal), scrape);
+    }
+
+    [Fact]
+    public async Task ElasticJob_WorkerCrashes_GoesOnWithTheOtherFromTheNewestCheckpoint()
+    {
+        await using var store = StateStore.CreateInMemory();
+        var options = new CoordinatorOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(200), WorkerLease = TimeSpan.FromSeconds(10), MonitorInterval = TimeSpan.FromMilliseconds(200) };
+        await using var server = new CoordinatorServer(store, new RpcServerOptions { ListenAddress = System.Net.IPAddress.Loopback, Port = 0 }, options);
+        await server.StartAsync().DefaultTimeout();
+        using var channel = RpcChannel.ForAddress(server.Address);
+        var client = new Pb.CoordinatorService.CoordinatorServiceClient(channel);
+        var spec = Spec();
+        spec.Training.Epochs = 3;
+        spec.Cluster.Elastic = true;
+        spec.Cluster.MinWorkers = 1;
+        var job = (await client.SubmitJobAsync(new Pb.SubmitJobRequest { Spec = JobSpecMapping.ToProto(spec) }).ResponseAsync.DefaultTimeout()).Job;
+
+        await using var survivor = new WorkerHost(new WorkerOptions { Coordinator = server.Address, JobId = job.Id });
+        var crashing = new WorkerHost(new WorkerOptions { Coordinator = server.Address, JobId = job.Id });
+        using var crash = new CancellationTokenSource();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var survivorRun = survivor.RunAsync(deadline.Token);
+        var crashingRun = crashing.RunAsync(crash.Token);
+        var generations = new List<long>();
+        Pb.Job? last = null;
+        using var watch = client.WatchJob(new Pb.WatchJobRequest { JobId = job.Id }, cancellationToken: deadline.Token);
+        await foreach (var e in watch.ResponseStream.ReadAllAsync(deadline.Token))
+        {
+            last = e.Job;
+            generations.Add(e.Job.Generation);
+            if (e.Job.Progress.Step >= 3 && !crash.IsCancellationRequested)
+            {
+                // The process dies: its session and its peer service go away without a word.
+                await crash.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => crashingRun).Timeout(TimeSpan.FromMinutes(1));
+                await crashing.DisposeAsync();
+            }
+        }
+        Assert.True(crash.IsCancellationRequested, "the job ended before the crash");
+        Assert.Equal(Pb.JobState.Succeeded, last!.State);
+        Assert.Equal(12, last.Progress.Step);
+        Assert.True(generations.Max() >= 2, $"generations seen: {string.Join(", ", generations.Distinct())}");
+        Assert.Single(last.Workers); // the last generation trained on one worker (accumulating to keep B = 16)
+        Assert.True(await survivorRun.Timeout(TimeSpan.FromMinutes(1)));
     }
 
     [Fact]
@@ -104,7 +158,7 @@ public sealed partial class DistributedJobTests : IDisposable
 
     private static async Task<Pb.Job> RunWorkersAsync(Uri coordinator, string jobId, Pb.CoordinatorService.CoordinatorServiceClient client)
     {
-        var hosts = Enumerable.Range(0, 2).Select(_ => new WorkerHost(new WorkerOptions { Coordinator = coordinator, JobId = jobId, PeerTimeout = TimeSpan.FromSeconds(30) })).ToList();
+        var hosts = Enumerable.Range(0, 2).Select(_ => new WorkerHost(new WorkerOptions { Coordinator = coordinator, JobId = jobId, PeerTimeout = TimeSpan.FromSeconds(30), MetricsPort = 0 })).ToList();
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
@@ -116,6 +170,10 @@ public sealed partial class DistributedJobTests : IDisposable
                 last = e.Job;
             }
             Assert.All(await Task.WhenAll(runs).Timeout(TimeSpan.FromMinutes(1)), Assert.True);
+            // Every worker counted its steps and images; rank 0 its checkpoint writes.
+            var scrapes = await Task.WhenAll(hosts.Select(h => new HttpClient().GetStringAsync(h.MetricsUrl))).DefaultTimeout();
+            Assert.All(scrapes, text => Assert.Matches(@"saol_train_steps_total [1-9]", text));
+            Assert.Contains(scrapes, text => text.Contains("saol_checkpoint_writes_total{result=\"ok\"}", StringComparison.Ordinal));
             return last!;
         }
         finally

@@ -90,6 +90,23 @@ public sealed class JobCoordinatorTests : IDisposable
     }
 
     [Fact]
+    public async Task WorkerLeft_MemberOfTheGeneration_RegroupsAtOnce_ANonMemberDoesNot()
+    {
+        var coordinator = Create();
+        var job = await coordinator.SubmitAsync(Spec(workers: 2, elastic: true, minWorkers: 1)).DefaultTimeout();
+        await coordinator.RegisterWorkerAsync(job.Id, Worker("a")).DefaultTimeout();
+        await coordinator.RegisterWorkerAsync(job.Id, Worker("bb")).DefaultTimeout();
+        await coordinator.RegisterWorkerAsync(job.Id, Worker("ccc")).DefaultTimeout(); // a spare: not in the generation
+        await coordinator.WorkerLeftAsync(job.Id, "ccc").DefaultTimeout();
+        Assert.Equal(WorkerDirective.Continue, await coordinator.HeartbeatAsync(job.Id, "a", 1).DefaultTimeout());
+
+        await coordinator.WorkerLeftAsync(job.Id, "bb").DefaultTimeout();
+        Assert.Equal(WorkerDirective.Regroup, await coordinator.HeartbeatAsync(job.Id, "a", 1).DefaultTimeout());
+        var next = await coordinator.AwaitAssignmentAsync(job.Id, "a", 1).DefaultTimeout();
+        Assert.Equal((2L, 1), (next.Plan.Generation, next.Plan.WorldSize));
+    }
+
+    [Fact]
     public async Task CommitCheckpoint_KeepsTheLastK_AndANewGenerationResumesFromTheNewestValid()
     {
         var coordinator = Create();

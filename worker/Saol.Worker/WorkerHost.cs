@@ -121,6 +121,11 @@ public sealed class WorkerHost : IAsyncDisposable
             }
             finished = current is { Task.IsCompletedSuccessfully: true } && current.Task.Result;
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            // Our own cancellation reached the session call first: report it as what it is.
+            throw new OperationCanceledException("the worker was stopped", e, cancellationToken);
+        }
         finally
         {
             await StopAsync(current).ConfigureAwait(false);

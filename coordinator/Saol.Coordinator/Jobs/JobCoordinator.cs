@@ -6,6 +6,7 @@ using Saol.Checkpoints;
 using Saol.Coordinator.Internal;
 using Saol.Coordinator.State;
 using Saol.Data.Sampling;
+using Saol.Metrics;
 
 namespace Saol.Coordinator.Jobs;
 
@@ -22,12 +23,14 @@ public sealed class JobCoordinator
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly CoordinatorOptions _options;
+    private readonly SaolInstruments? _metrics;
     // Consecutive failed generations per job, with the step they failed at; advisory, so memory is enough.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Step, int Count)> _failures = new(StringComparer.Ordinal);
 
     /// <summary>Creates the coordinator over <paramref name="store"/>.</summary>
-    public JobCoordinator(IStateStore store, CoordinatorOptions? options = null, ILogger<JobCoordinator>? logger = null, TimeProvider? timeProvider = null)
+    public JobCoordinator(IStateStore store, CoordinatorOptions? options = null, ILogger<JobCoordinator>? logger = null, TimeProvider? timeProvider = null, SaolInstruments? metrics = null)
     {
+        _metrics = metrics;
         ArgumentNullException.ThrowIfNull(store);
         _options = options ?? new CoordinatorOptions();
         _options.Validate();
@@ -286,6 +289,29 @@ public sealed class JobCoordinator
         await TryFormGenerationAsync(jobId, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A worker's session ended (the process stopped or lost its connection): it leaves the job at once
+    /// rather than when its lease runs out, and if it was a member of the current generation, the
+    /// generation re-forms without it (from the newest checkpoint).
+    /// </summary>
+    public async Task WorkerLeftAsync(string jobId, string workerId, CancellationToken cancellationToken = default)
+    {
+        await _store.RemoveWorkerAsync(jobId, workerId, cancellationToken).ConfigureAwait(false);
+        var job = await _store.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (job is null || job.IsTerminal || job.PlanJson is null || GenerationPlan.FromJson(job.PlanJson).RankOf(workerId) < 0)
+        {
+            return;
+        }
+        CoordinatorLog.WorkerLost(_logger, jobId, workerId, job.Generation);
+        await _store.UpdateJobAsync(jobId, j => j.Generation != job.Generation || j.IsTerminal || j.PlanJson is null ? j : j with
+        {
+            Status = JobStatus.Pending,
+            PlanJson = null,
+            Message = $"worker {workerId} left; waiting for workers to form generation {job.Generation + 1}",
+        }, cancellationToken).ConfigureAwait(false);
+        await TryFormGenerationAsync(jobId, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Generations in a row that may fail without a step of progress before the job fails. 3.</summary>
     public const int MaxGenerationFailures = 3;
 
@@ -374,6 +400,7 @@ public sealed class JobCoordinator
             try
             {
                 var expired = await _store.ExpireWorkersAsync(job.Id, cancellationToken).ConfigureAwait(false);
+                _metrics?.WorkerLeaseExpirations.Inc(expired.Count);
                 if (expired.Count > 0 && job.PlanJson is not null)
                 {
                     var plan = GenerationPlan.FromJson(job.PlanJson);
@@ -449,18 +476,23 @@ public sealed class JobCoordinator
         var stepsPerEpoch = DistributedSampler.StepsPerEpoch(datasetSize, spec.Training.GlobalBatch);
         var totalSteps = TrainingLength.TotalSteps(spec, datasetSize);
         var resume = await NewestValidCheckpointAsync(jobId, cancellationToken).ConfigureAwait(false);
+        // Set by the application of the change that was written: a concurrent caller that lost the race writes nothing.
+        var formedHere = false;
         var formed = await _store.UpdateJobAsync(jobId, j =>
         {
+            formedHere = false;
             if (j.IsTerminal || j.PlanJson is not null)
             {
                 return j;
             }
+            formedHere = true;
             var ranks = members.Select((w, r) => new RankAssignment(r, w.WorkerId, w.Registration.Address, w.Registration.Devices)).ToArray();
             var plan = new GenerationPlan(j.Generation + 1, ranks, shard, datasetSize, stepsPerEpoch, totalSteps, resume);
             return j with { Status = JobStatus.Running, Generation = plan.Generation, PlanJson = plan.ToJson() };
         }, cancellationToken).ConfigureAwait(false);
-        if (formed.PlanJson is not null && formed.Generation > job.Generation)
+        if (formedHere)
         {
+            _metrics?.Generations.Inc();
             CoordinatorLog.GenerationFormed(_logger, jobId, formed.Generation, members.Length, shard.PerDeviceBatch, shard.AccumulationSteps, resume?.Step ?? 0);
         }
     }

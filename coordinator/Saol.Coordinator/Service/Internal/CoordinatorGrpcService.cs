@@ -204,12 +204,12 @@ internal sealed class CoordinatorGrpcService(JobCoordinator coordinator) : Pb.Co
                         await assignments.ConfigureAwait(false);
                     }
                 }
-                // The worker closed its side: it is leaving the job.
-                await coordinator.Store.RemoveWorkerAsync(jobId, workerId, CancellationToken.None).ConfigureAwait(false);
                 return true;
             }
             finally
             {
+                // However the session ended (closed, cancelled, broken), the worker has left the job.
+                await coordinator.WorkerLeftAsync(jobId, workerId, CancellationToken.None).ConfigureAwait(false);
                 await session.CancelAsync().ConfigureAwait(false);
                 try
                 {
