@@ -48,6 +48,21 @@ public sealed class ImageFolderOracleTests(TorchvisionOracle oracle) : IClassFix
     }
 
     [Fact]
+    public void EvalTransform_SmallSizesStrongDownscale_WithinOneLevel()
+    {
+        oracle.Require();
+        var expected = oracle.Floats("eval_small.f32");
+        var dataset = ImageFolderDataset.Open(oracle.Root, new ImageFolderOptions { Transform = ImageFolderTransform.Eval, ResizeSize = 57, ImageSize = 50 });
+        var actual = new float[3 * 50 * 50];
+        Assert.Equal(dataset.Count * actual.Length, expected.Length);
+        for (var i = 0; i < dataset.Count; i++)
+        {
+            dataset.ReadImage(i, actual);
+            AssertClose(expected.AsSpan(i * actual.Length, actual.Length), actual, dataset.Samples[i].Path);
+        }
+    }
+
+    [Fact]
     public void TrainCrop_TorchvisionResizedCropAndFlip_WithinOneLevel()
     {
         oracle.Require();

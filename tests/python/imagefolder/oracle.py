@@ -4,6 +4,7 @@ usage: oracle.py <out_dir>
 Writes <out_dir>/train/<class>/... (real JPEGs made with PIL: several sizes, 4:2:0 and 4:4:4
 chroma, grey-scale, nested directories, upper-case extensions, a non-image file), then:
   eval.json / eval.f32   ImageFolder(train, Resize(256) + CenterCrop(224) + ToTensor + Normalize)
+  eval_small.f32         the same with Resize(57) + CenterCrop(50)
   crops.json / crops.f32 F.resized_crop(img, i, j, h, w, [224, 224]) (+ hflip) + ToTensor + Normalize
                          for random boxes of every image
   params.json            statistics of RandomResizedCrop.get_params over many draws
@@ -94,6 +95,9 @@ def main(out):
     eval_set = datasets.ImageFolder(root, transforms.Compose([transforms.Resize(256), transforms.CenterCrop(224), to_tensor, normalize]))
     tensors = [eval_set[i][0] for i in range(len(eval_set))]
     torch.stack(tensors).numpy().astype("<f4").tofile(os.path.join(out, "eval.f32"))
+    # Strong down-scaling (up to 8x: wide antialiasing kernels) and other odd centre offsets.
+    small = datasets.ImageFolder(root, transforms.Compose([transforms.Resize(57), transforms.CenterCrop(50), to_tensor, normalize]))
+    torch.stack([small[i][0] for i in range(len(small))]).numpy().astype("<f4").tofile(os.path.join(out, "eval_small.f32"))
     with open(os.path.join(out, "eval.json"), "w") as f:
         json.dump({
             "classes": eval_set.classes,
