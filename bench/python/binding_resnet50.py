@@ -3,12 +3,16 @@
 Usage: binding_resnet50.py --batch 16 --image 224 --threads 2 --warmup 2 --steps 5 [--interactive]
 Prints one JSON line: {"images_per_second": ..., "median_step_seconds": ..., "step_seconds": [...]}.
 With --interactive it prints "ready" after the warm-up, then runs one timed step per "step" line
-on stdin and answers with its duration in seconds, until "quit": the C# side alternates its own
+on stdin and answers with its wall-clock and CPU seconds and the loss, until "quit": the C# side alternates its own
 steps with these, so both see the same load on a shared machine.
+With --weights FILE (a safetensors file the C# side wrote: the model's state dict in torchvision
+names plus input.x and input.y) both sides start from the same weights and data, so they do the
+same arithmetic (including any denormal slow paths).
 Same libtorch, same model layout (torchvision), same optimizer settings as the C# side.
 """
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -16,6 +20,10 @@ import time
 import torch
 import torch.nn.functional as F
 import torchvision
+
+# The safetensors reader the binding's oracle tests use (torch 1.13 has none built in).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "python", "torch"))
+import safetensors_io  # noqa: E402
 
 
 def main():
@@ -26,6 +34,7 @@ def main():
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--interactive", action="store_true")
+    p.add_argument("--weights")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -35,12 +44,17 @@ def main():
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
     x = torch.randn(a.batch, 3, a.image, a.image)
     y = torch.randint(0, 1000, (a.batch,))
+    if a.weights:
+        tensors, _ = safetensors_io.load(a.weights)
+        x, y = tensors.pop("input.x"), tensors.pop("input.y")
+        model.load_state_dict(tensors, strict=True)
 
     def step():
         opt.zero_grad()
         loss = F.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
+        return loss.item()
 
     for _ in range(a.warmup):
         step()
@@ -52,9 +66,9 @@ def main():
                 return
             if command != "step":
                 raise SystemExit(f"unknown command {command!r}")
-            start = time.perf_counter()
-            step()
-            print(time.perf_counter() - start, flush=True)
+            start, cpu = time.perf_counter(), time.process_time()
+            loss = step()
+            print(time.perf_counter() - start, time.process_time() - cpu, loss, flush=True)
         return
     times = []
     for _ in range(a.steps):

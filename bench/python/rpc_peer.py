@@ -1,14 +1,17 @@
 """python3-grpcio side of `make bench-rpc`: the same two methods as bench/Saol.Bench/Rpc, raw bytes.
 
   rpc_peer.py serve                       grpcio server on 127.0.0.1:<free port>; prints "PORT <n>"; runs until stdin closes
-  rpc_peer.py client <host:port> <total_mb> <message_bytes> <pings> <reps>
-                                          grpcio client; prints one JSON line {"stream_mbps": [...], "ping_us": [...]}
+  rpc_peer.py client <host:port> <total_mb> <message_bytes> <pings> <reps> <server_pid>
+                                          grpcio client; prints one JSON line
+                                          {"stream_mbps": [...], "stream_cpu_ms_per_mb": [...], "ping_us": [...]}
+                                          (CPU = this client process + the server process, read from /proc)
 
 Methods (service saol.bench.v1.Bench, payloads are raw bytes, no protobuf):
   Upload: client streaming; replies with the total received byte count as 8 little-endian bytes.
   Ping:   unary; echoes the request.
 """
 import json
+import os
 import struct
 import sys
 import time
@@ -47,7 +50,14 @@ def serve():
     server.stop(0)
 
 
-def client(target, total_mb, message_bytes, pings, reps):
+def process_cpu_seconds(pid):
+    """User + system CPU time of a process, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def client(target, total_mb, message_bytes, pings, reps, server_pid):
     channel = grpc.insecure_channel(target, options=OPTIONS)
     grpc.channel_ready_future(channel).result(timeout=30)
     upload_call = channel.stream_unary(f"/{SERVICE}/Upload", request_serializer=identity, response_deserializer=identity)
@@ -56,15 +66,18 @@ def client(target, total_mb, message_bytes, pings, reps):
     count = total_mb * 1024 * 1024 // message_bytes
 
     def stream_once(n):
+        cpu = time.process_time() + process_cpu_seconds(server_pid)
         start = time.perf_counter()
         reply = upload_call(iter([message] * n), timeout=600)
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() + process_cpu_seconds(server_pid) - cpu
         if struct.unpack("<q", reply)[0] != n * message_bytes:
             raise RuntimeError("server counted a different number of bytes")
-        return n * message_bytes / elapsed / 1e6
+        megabytes = n * message_bytes / 1e6
+        return megabytes / elapsed, cpu * 1000 / megabytes
 
     stream_once(max(1, count // 10))  # warm-up
-    rates = [stream_once(count) for _ in range(reps)]
+    runs = [stream_once(count) for _ in range(reps)]
 
     small = b"p" * 32
     for _ in range(200):
@@ -75,11 +88,11 @@ def client(target, total_mb, message_bytes, pings, reps):
         ping_call(small, timeout=30)
         latencies.append((time.perf_counter() - start) * 1e6)
     channel.close()
-    print(json.dumps({"stream_mbps": rates, "ping_us": latencies}), flush=True)
+    print(json.dumps({"stream_mbps": [r for r, _ in runs], "stream_cpu_ms_per_mb": [c for _, c in runs], "ping_us": latencies}), flush=True)
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve()
     else:
-        client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
+        client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]))

@@ -10,11 +10,12 @@ namespace Saol.Collective;
 
 /// <summary>
 /// The WorkerPeer service of one worker process: routes each incoming ring link to the ring of
-/// its job and generation. Create one per worker, add <see cref="Definition"/> to the worker's
+/// its job and generation. It binds WorkerPeer.RingLink with a marshaller that reads payloads
+/// into pooled buffers; on the wire it is the generated service exactly. Create one per worker, add <see cref="Definition"/> to the worker's
 /// <see cref="RpcServer"/>, and pass it to <see cref="Collectives.JoinRingAsync"/> for every
 /// generation.
 /// </summary>
-public sealed class RingPeerService : WorkerPeer.WorkerPeerBase
+public sealed class RingPeerService
 {
     // A link's stream may arrive before this worker has joined the generation: the call then
     // waits on the entry's task, which Register completes.
@@ -25,14 +26,17 @@ public sealed class RingPeerService : WorkerPeer.WorkerPeerBase
     public RingPeerService(ILoggerFactory? loggerFactory = null)
     {
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Saol.Collective.RingPeerService");
-        Definition = WorkerPeer.BindService(this);
+        Definition = ServerServiceDefinition.CreateBuilder().AddMethod(RingFrame.Method, RingLinkAsync).Build();
     }
 
     /// <summary>The service definition to add to an <see cref="RpcServer"/>.</summary>
     public ServerServiceDefinition Definition { get; }
 
-    /// <inheritdoc />
-    public override async Task<RingLinkSummary> RingLink(IAsyncStreamReader<RingSegment> requestStream, ServerCallContext context)
+    /// <summary>
+    /// WorkerPeer.RingLink: routes the stream to the ring of its job and generation, waiting for
+    /// this worker to join it up to the sender's timeout.
+    /// </summary>
+    private async Task<RingLinkSummary> RingLinkAsync(IAsyncStreamReader<RingFrame> requestStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(requestStream);
         ArgumentNullException.ThrowIfNull(context);

@@ -1,18 +1,7 @@
 using System.Runtime.CompilerServices;
+using Saol.Rpc.Internal;
 
 namespace Saol.Rpc;
-
-/// <summary>The state behind a client call object: status, trailers and disposal (as Grpc.Core's call-state delegates).</summary>
-internal interface IClientCallState
-{
-    Task<Metadata> ResponseHeadersAsync { get; }
-
-    Status GetStatus();
-
-    Metadata GetTrailers();
-
-    void Dispose();
-}
 
 /// <summary>A unary call in flight (as <c>Grpc.Core.AsyncUnaryCall</c>); await it for the response. Disposing an unfinished call cancels it.</summary>
 public sealed class AsyncUnaryCall<TResponse> : IDisposable

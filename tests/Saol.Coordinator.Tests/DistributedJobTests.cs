@@ -169,7 +169,8 @@ public sealed partial class DistributedJobTests : IDisposable
             {
                 last = e.Job;
             }
-            Assert.All(await Task.WhenAll(runs).Timeout(TimeSpan.FromMinutes(1)), Assert.True);
+            var finished = await Task.WhenAll(runs).Timeout(TimeSpan.FromMinutes(1));
+            Assert.True(finished.All(f => f), $"a worker did not finish its run; the job ended as {last}");
             // Every worker counted its steps and images; rank 0 its checkpoint writes.
             var scrapes = await Task.WhenAll(hosts.Select(h => new HttpClient().GetStringAsync(h.MetricsUrl))).DefaultTimeout();
             Assert.All(scrapes, text => Assert.Matches(@"saol_train_steps_total [1-9]", text));

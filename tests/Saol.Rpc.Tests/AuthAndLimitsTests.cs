@@ -28,6 +28,18 @@ public sealed class AuthAndLimitsTests
     }
 
     [Fact]
+    public async Task BearerToken_MissingOnUnknownMethod_UnauthenticatedNotUnimplemented()
+    {
+        await using var server = await TestServer.StartAsync(configure: o => o.BearerToken = "s3cret");
+        var marshaller = Marshallers.Create<EchoRequest>(r => Google.Protobuf.MessageExtensions.ToByteArray(r), EchoRequest.Parser.ParseFrom);
+        var method = new Method<EchoRequest, EchoRequest>(MethodType.Unary, "saol.test.v1.Hidden", "Probe", marshaller, marshaller);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => server.Channel().CreateCallInvoker().AsyncUnaryCall(method, null, default, new EchoRequest()).ResponseAsync).DefaultTimeout();
+
+        Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
+    }
+
+    [Fact]
     public async Task ServerMaxReceive_RequestTooLarge_ResourceExhaustedAndServerKeepsServing()
     {
         await using var server = await TestServer.StartAsync(configure: o => o.MaxReceiveMessageSize = 64 * 1024);

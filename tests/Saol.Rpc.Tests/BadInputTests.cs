@@ -186,6 +186,14 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Timeout_LargestExpressible_CallSucceeds()
+    {
+        var (_, status, _) = await SendRawAsync(UnaryPath, Frame(new EchoRequest { Text = "eons" }.ToByteArray()), extraHeaders: [("grpc-timeout", "99999999H")]);
+
+        Assert.Equal(StatusCode.OK, status);
+    }
+
+    [Fact]
     public async Task MalformedTimeout_Internal()
     {
         var (_, status, message) = await SendRawAsync(UnaryPath, Frame(new EchoRequest().ToByteArray()), extraHeaders: [("grpc-timeout", "soon")]);

@@ -79,15 +79,7 @@ public abstract class CallShapeTests : IAsyncLifetime
     [Fact]
     public async Task ClientStream_ThreeRequests_ServerSeesAllInOrder()
     {
-        var client = Server.Client();
-        using var call = client.ClientStream();
-
-        foreach (var (text, size) in new[] { ("a", 10), ("b", 0), ("c", 300_000) })
-        {
-            await call.RequestStream.WriteAsync(EchoService.WithPayload(text, size)).DefaultTimeout();
-        }
-        await call.RequestStream.CompleteAsync().DefaultTimeout();
-        var reply = await call.ResponseAsync.DefaultTimeout();
+        var reply = await EchoService.ClientStreamAbcAsync(Server.Client());
 
         Assert.Equal("a,b,c", reply.Text);
         Assert.Equal(3, reply.Index);

@@ -102,6 +102,14 @@ public sealed class DeadlineAndCancellationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Unary_DeadlineYearsAway_LongerThanAnyTimer_Succeeds()
+    {
+        var reply = await Server.Client().UnaryAsync(new EchoRequest { Text = "far" }, deadline: DateTime.UtcNow.AddYears(5)).ResponseAsync.DefaultTimeout();
+
+        Assert.Equal("far", reply.Text);
+    }
+
+    [Fact]
     public async Task Deadline_SentByClient_ServerContextSeesIt()
     {
         var deadline = DateTime.UtcNow.AddMinutes(5);

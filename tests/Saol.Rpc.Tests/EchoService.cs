@@ -120,6 +120,18 @@ internal sealed class EchoService : Echo.EchoBase
     private static TaskCompletionSource<string> Signal(ConcurrentDictionary<string, TaskCompletionSource<string>> signals, string text) =>
         signals.GetOrAdd(text, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
 
+    /// <summary>Client-streams "a" (10 bytes), "b" (empty) and "c" (300,000 bytes) and returns the server's summary (expected: "a,b,c", index 3, 300,010 bytes).</summary>
+    public static async Task<EchoReply> ClientStreamAbcAsync(Echo.EchoClient client)
+    {
+        using var call = client.ClientStream();
+        foreach (var (text, size) in new[] { ("a", 10), ("b", 0), ("c", 300_000) })
+        {
+            await call.RequestStream.WriteAsync(WithPayload(text, size)).DefaultTimeout();
+        }
+        await call.RequestStream.CompleteAsync().DefaultTimeout();
+        return await call.ResponseAsync.DefaultTimeout();
+    }
+
     /// <summary>A request with a payload of <paramref name="size"/> deterministic bytes.</summary>
     public static EchoRequest WithPayload(string text, int size)
     {

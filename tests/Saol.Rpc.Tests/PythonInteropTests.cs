@@ -1,10 +1,12 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Saol.Rpc.Tests.Protos;
 
 namespace Saol.Rpc.Tests;
 
-/// <summary>Our client against a python3-grpcio server (tests/python/grpc/echo_server.py): one server process for the class.</summary>
-public sealed class PythonServerInteropTests(PythonServerInteropTests.Fixture fixture) : IClassFixture<PythonServerInteropTests.Fixture>
+/// <summary>Our client against a python3-grpcio server (tests/python/grpc/echo_server.py): one server process per class.</summary>
+public abstract class PythonServerInteropTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : PythonServerFixture
 {
     [Fact]
     public async Task Unary_ToGrpcio_EchoesTextAndPayload()
@@ -48,15 +50,7 @@ public sealed class PythonServerInteropTests(PythonServerInteropTests.Fixture fi
     [Fact]
     public async Task ClientStream_ToGrpcio_ServerSeesAllRequests()
     {
-        var client = await fixture.ClientAsync();
-        using var call = client.ClientStream();
-
-        foreach (var (text, size) in new[] { ("a", 10), ("b", 0), ("c", 300_000) })
-        {
-            await call.RequestStream.WriteAsync(EchoService.WithPayload(text, size)).DefaultTimeout();
-        }
-        await call.RequestStream.CompleteAsync().DefaultTimeout();
-        var reply = await call.ResponseAsync.DefaultTimeout();
+        var reply = await EchoService.ClientStreamAbcAsync(await fixture.ClientAsync());
 
         Assert.Equal("a,b,c", reply.Text);
         Assert.Equal(300_010, reply.TotalBytes);
@@ -158,51 +152,75 @@ public sealed class PythonServerInteropTests(PythonServerInteropTests.Fixture fi
 
         Assert.Equal("cancelled", await fixture.Peer.EndingOf("cs-stream-cancel").DefaultTimeout());
     }
-
-    public sealed class Fixture : IAsyncLifetime
-    {
-        private readonly Lazy<Task<RpcChannel>> _channel;
-        private PythonPeer? _peer;
-
-        public Fixture()
-        {
-            _channel = new(async () =>
-            {
-                _peer = PythonPeer.Start("echo_server.py");
-                var port = await _peer.PortAsync();
-                return RpcChannel.ForAddress($"http://127.0.0.1:{port}", new RpcChannelOptions { MaxReceiveMessageSize = 64 << 20 });
-            });
-        }
-
-        internal PythonPeer Peer => _peer ?? throw new InvalidOperationException("The peer has not started.");
-
-        /// <summary>Starts the python server on first use; skips (or fails under CI) when grpcio is missing.</summary>
-        public Task<RpcChannel> ChannelAsync()
-        {
-            Services.RequirePython("grpc");
-            return _channel.Value;
-        }
-
-        public async Task<Echo.EchoClient> ClientAsync() => new(await ChannelAsync());
-
-        public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_channel.IsValueCreated && _channel.Value.IsCompletedSuccessfully)
-            {
-                _channel.Value.Result.Dispose();
-            }
-            if (_peer is not null)
-            {
-                await _peer.DisposeAsync();
-            }
-        }
-    }
 }
 
-/// <summary>A python3-grpcio client (tests/python/grpc/echo_client.py) against our server: one client run for the class, one test per scenario.</summary>
-public sealed class PythonClientInteropTests(PythonClientInteropTests.Fixture fixture) : IClassFixture<PythonClientInteropTests.Fixture>
+public sealed class PythonServerInteropTestsOverH2c(PythonServerFixture.H2c fixture) : PythonServerInteropTests<PythonServerFixture.H2c>(fixture);
+
+public sealed class PythonServerInteropTestsOverTls(PythonServerFixture.Tls fixture) : PythonServerInteropTests<PythonServerFixture.Tls>(fixture);
+
+/// <summary>Starts echo_server.py on first use (cleartext, or TLS with a fresh self-signed certificate) and a channel to it.</summary>
+public abstract class PythonServerFixture : IAsyncLifetime
+{
+    private readonly Lazy<Task<RpcChannel>> _channel;
+    private readonly TempDir _dir = new("saol-rpc-tls-");
+    private PythonPeer? _peer;
+
+    private PythonServerFixture(bool tls)
+    {
+        _channel = new(async () =>
+        {
+            var options = new RpcChannelOptions { MaxReceiveMessageSize = 64 << 20 };
+            string[] arguments = [];
+            if (tls)
+            {
+                using var certificate = TestServer.CreateSelfSignedCertificate();
+                File.WriteAllText(_dir.File("cert.pem"), certificate.ExportCertificatePem());
+                File.WriteAllText(_dir.File("key.pem"), certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+                var pinned = certificate.GetCertHashString();
+                options.RemoteCertificateValidation = (_, presented, _, _) => presented?.GetCertHashString() == pinned;
+                arguments = [_dir.File("cert.pem"), _dir.File("key.pem")];
+            }
+            _peer = PythonPeer.Start("echo_server.py", arguments);
+            var port = await _peer.PortAsync();
+            return RpcChannel.ForAddress($"{(tls ? "https" : "http")}://127.0.0.1:{port}", options);
+        });
+    }
+
+    internal PythonPeer Peer => _peer ?? throw new InvalidOperationException("The peer has not started.");
+
+    /// <summary>Starts the python server on first use; skips (or fails under CI) when grpcio is missing.</summary>
+    public Task<RpcChannel> ChannelAsync()
+    {
+        Services.RequirePython("grpc");
+        return _channel.Value;
+    }
+
+    public async Task<Echo.EchoClient> ClientAsync() => new(await ChannelAsync());
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_channel.IsValueCreated && _channel.Value.IsCompletedSuccessfully)
+        {
+            _channel.Value.Result.Dispose();
+        }
+        if (_peer is not null)
+        {
+            await _peer.DisposeAsync();
+        }
+        _dir.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    public sealed class H2c() : PythonServerFixture(tls: false);
+
+    public sealed class Tls() : PythonServerFixture(tls: true);
+}
+
+/// <summary>A python3-grpcio client (tests/python/grpc/echo_client.py) against our server: one client run per class, one test per scenario.</summary>
+public abstract class PythonClientInteropTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : PythonClientFixture
 {
     [Fact]
     public async Task Unary_FromGrpcio_Echoed()
@@ -317,50 +335,70 @@ public sealed class PythonClientInteropTests(PythonClientInteropTests.Fixture fi
         Assert.True(result.GetProperty("cancelled").GetBoolean());
         Assert.Equal("cancelled", await fixture.Server.Echo.EndingOf("py-stream-cancel").DefaultTimeout());
     }
+}
 
-    public sealed class Fixture : IAsyncLifetime
+public sealed class PythonClientInteropTestsOverH2c(PythonClientFixture.H2c fixture) : PythonClientInteropTests<PythonClientFixture.H2c>(fixture);
+
+public sealed class PythonClientInteropTestsOverTls(PythonClientFixture.Tls fixture) : PythonClientInteropTests<PythonClientFixture.Tls>(fixture);
+
+/// <summary>Our server (cleartext or TLS), and one run of echo_client.py against it on first use.</summary>
+public abstract class PythonClientFixture : IAsyncLifetime
+{
+    private const string Token = "py-token";
+    private readonly bool _tls;
+    private readonly Lazy<Task<JsonElement>> _results;
+    private readonly TempDir _dir = new("saol-rpc-tls-");
+    private TestServer? _server;
+
+    private PythonClientFixture(bool tls)
     {
-        private const string Token = "py-token";
-        private readonly Lazy<Task<JsonElement>> _results;
-        private TestServer? _server;
-
-        public Fixture()
-        {
-            _results = new(RunClientAsync);
-        }
-
-        internal TestServer Server => _server!;
-
-        /// <summary>What grpcio observed in one scenario; runs the python client on first use.</summary>
-        public async Task<JsonElement> ScenarioAsync(string name)
-        {
-            Services.RequirePython("grpc");
-            var results = await _results.Value.Timeout(TimeSpan.FromSeconds(120));
-            return results.GetProperty(name);
-        }
-
-        public async ValueTask InitializeAsync() => _server = await TestServer.StartAsync(configure: o =>
-        {
-            o.BearerToken = Token;
-            o.MaxReceiveMessageSize = 64 << 20;
-        });
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_server is not null)
-            {
-                await _server.DisposeAsync();
-            }
-        }
-
-        private Task<JsonElement> RunClientAsync() => Task.Run(() =>
-        {
-            var result = ProcessRunner.Run(Services.Python, ["echo_client.py", $"127.0.0.1:{Server.Server.Port}", Token], TimeSpan.FromSeconds(110), Repo.PathOf("tests", "python", "grpc"));
-            if (result.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"echo_client.py failed ({result.ExitCode}): {result.StandardError}");
-            }
-            return JsonDocument.Parse(result.StandardOutput.Trim().Split('\n')[^1]).RootElement.Clone();
-        });
+        _tls = tls;
+        _results = new(RunClientAsync);
     }
+
+    internal TestServer Server => _server!;
+
+    /// <summary>What grpcio observed in one scenario; runs the python client on first use.</summary>
+    public async Task<JsonElement> ScenarioAsync(string name)
+    {
+        Services.RequirePython("grpc");
+        var results = await _results.Value.Timeout(TimeSpan.FromSeconds(120));
+        return results.GetProperty(name);
+    }
+
+    public async ValueTask InitializeAsync() => _server = await TestServer.StartAsync(_tls, o =>
+    {
+        o.BearerToken = Token;
+        o.MaxReceiveMessageSize = 64 << 20;
+    });
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        _dir.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private Task<JsonElement> RunClientAsync() => Task.Run(() =>
+    {
+        List<string> arguments = ["echo_client.py", $"127.0.0.1:{Server.Server.Port}", Token];
+        if (Server.Certificate is { } certificate)
+        {
+            File.WriteAllText(_dir.File("root.pem"), certificate.ExportCertificatePem());
+            arguments.Add(_dir.File("root.pem"));
+        }
+        var result = ProcessRunner.Run(Services.Python, arguments, TimeSpan.FromSeconds(110), Repo.PathOf("tests", "python", "grpc"));
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"echo_client.py failed ({result.ExitCode}): {result.StandardError}");
+        }
+        return JsonDocument.Parse(result.StandardOutput.Trim().Split('\n')[^1]).RootElement.Clone();
+    });
+
+    public sealed class H2c() : PythonClientFixture(tls: false);
+
+    public sealed class Tls() : PythonClientFixture(tls: true);
 }

@@ -21,7 +21,7 @@ internal sealed class PythonPeer : IAsyncDisposable
         _process = process;
     }
 
-    public static PythonPeer Start(string script)
+    public static PythonPeer Start(string script, params string[] arguments)
     {
         var psi = new ProcessStartInfo(Services.Python)
         {
@@ -32,6 +32,10 @@ internal sealed class PythonPeer : IAsyncDisposable
             WorkingDirectory = Repo.PathOf("tests", "python", "grpc"),
         };
         psi.ArgumentList.Add(script);
+        foreach (var argument in arguments)
+        {
+            psi.ArgumentList.Add(argument);
+        }
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var peer = new PythonPeer(process);
         process.OutputDataReceived += (_, e) => peer.OnLine(e.Data);

@@ -1,3 +1,4 @@
+using Saol.TestKit;
 using Saol.Torch;
 using Xunit;
 
@@ -13,6 +14,27 @@ public sealed class ThreadingTests
         {
             torch.set_num_threads(2);
             Assert.Equal(2, torch.get_num_threads());
+        }
+        finally
+        {
+            torch.set_num_threads(before);
+        }
+    }
+
+    [Fact]
+    public async Task SetNumThreads_AppliesToOtherThreads()
+    {
+        // OpenMP keeps the count per thread; .NET continuations run on pool threads.
+        var before = torch.get_num_threads();
+        try
+        {
+            torch.set_num_threads(2);
+            var seen = 0;
+            var thread = new Thread(() => seen = torch.get_num_threads());
+            thread.Start();
+            thread.Join();
+            Assert.Equal(2, seen);
+            Assert.Equal(2, await Task.Run(torch.get_num_threads).DefaultTimeout());
         }
         finally
         {

@@ -5,12 +5,27 @@
 
 #include "SaolTorch.h"
 
+#include <atomic>
+
 namespace saol {
 namespace {
 thread_local std::string g_last_error;
 }
 void set_last_error(const char* message) { g_last_error = message ? message : ""; }
 const char* last_error() { return g_last_error.c_str(); }
+
+namespace {
+std::atomic<int32_t> g_num_threads{0};   // 0: never set, leave libtorch's default
+thread_local int32_t t_num_threads = 0;  // what this thread was last brought to
+}  // namespace
+
+void sync_thread_settings() {
+    const auto wanted = g_num_threads.load(std::memory_order_relaxed);
+    if (wanted != t_num_threads) {
+        t_num_threads = wanted;
+        if (wanted > 0) torch::set_num_threads(wanted);
+    }
+}
 
 c10::ScalarType scalar_type(int32_t code) {
     switch (code) {
@@ -52,7 +67,8 @@ SAOL_EXPORT void SaolTorch_SetLastError(const char* message) { saol::set_last_er
 SAOL_EXPORT int32_t SaolTorch_SetNumThreads(int32_t threads) {
     SAOL_TRY
     if (threads < 1) throw std::invalid_argument("thread count must be at least 1");
-    torch::set_num_threads(threads);
+    saol::g_num_threads.store(threads, std::memory_order_relaxed);
+    saol::sync_thread_settings();
     SAOL_CATCH
 }
 

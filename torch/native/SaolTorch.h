@@ -29,6 +29,11 @@ enum Status : int32_t {
 void set_last_error(const char* message);
 const char* last_error();
 
+// libtorch's OpenMP thread count is a per-thread setting (omp_set_num_threads), but .NET runs
+// our calls on whichever thread it likes (async continuations, the thread pool). Every export
+// first brings the calling thread to the count last given to SaolTorch_SetNumThreads.
+void sync_thread_settings();
+
 // Thrown by the shim for a device it cannot serve; mapped to kDeviceUnavailable.
 struct device_unavailable : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -61,7 +66,7 @@ c10::ScalarType scalar_type(int32_t code);
 c10::Device device(int32_t type, int32_t index);  // validates that the device exists
 }  // namespace saol
 
-#define SAOL_TRY try {
+#define SAOL_TRY try { saol::sync_thread_settings();
 #define SAOL_CATCH                                                      \
     return saol::kOk;                                                   \
     }                                                                   \

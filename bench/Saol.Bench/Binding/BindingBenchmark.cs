@@ -12,14 +12,17 @@ namespace Saol.Bench.Binding;
 /// </summary>
 internal static class BindingBenchmark
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static Task<int> RunAsync(string[] args) => Task.FromResult(Run(args));
+
+    // Synchronous on purpose: every libtorch call of ours runs on this one thread, as Python's do
+    // on its main thread. OpenMP keeps a worker team per calling thread and spins differently
+    // once it manages more threads than there are cores, so steps scattered over thread-pool
+    // threads would not be comparable with Python's.
+    private static int Run(string[] args)
     {
         var o = Options.Parse(args);
         Console.WriteLine($"binding: ResNet-50 (torchvision layout) training step, batch {o.Batch}, {o.Image}x{o.Image}, " +
                           $"{o.Threads} threads, {o.Warmup} warm-up + {o.Steps} measured steps each, alternating ours and PyTorch's, median");
-
-        // The peer builds its model and warms up while we do the same.
-        using var peer = await PyTorchPeer.StartAsync(o).ConfigureAwait(false);
 
         set_num_threads(o.Threads);
         manual_seed(0);
@@ -29,35 +32,59 @@ internal static class BindingBenchmark
         using var x = randn(o.Batch, 3, o.Image, o.Image);
         using var y = randint(1000, [o.Batch]);
 
-        void Step()
+        // Same weights and data on both sides (torchvision's parameter names), so both do the
+        // same arithmetic. The peer builds its model and warms up while we do the same.
+        var weights = Path.Combine(Path.GetTempPath(), $"saol-bench-binding-{Environment.ProcessId}.safetensors");
+        var state = new Dictionary<string, Tensor>(model.state_dict(), StringComparer.Ordinal) { ["input.x"] = x, ["input.y"] = y };
+        Saol.Torch.Serialization.SafeTensors.Save(state, weights);
+        using var peer = PyTorchPeer.Start(o, weights);
+
+        double Step()
         {
             using var scope = NewDisposeScope();
             opt.zero_grad();
             var loss = nn.functional.cross_entropy(model.forward(x), y);
             loss.backward();
             opt.step();
+            return loss.item<double>();
         }
 
         for (var i = 0; i < o.Warmup; i++)
         {
-            Step();
+            _ = Step();
         }
-        await peer.WaitReadyAsync().ConfigureAwait(false);
+        peer.WaitReady();
 
         // Alternating steps see the same load from whatever else runs on the machine.
         var ours = new double[o.Steps];
+        var oursCpu = new double[o.Steps];
         var theirs = new double[o.Steps];
+        var theirsCpu = new double[o.Steps];
+        var oursLoss = new double[o.Steps];
+        var theirsLoss = new double[o.Steps];
+        using var self = Process.GetCurrentProcess();
         for (var i = 0; i < o.Steps; i++)
         {
+            self.Refresh();
+            var cpu = self.TotalProcessorTime;
             var start = Stopwatch.GetTimestamp();
-            Step();
+            oursLoss[i] = Step();
             ours[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            theirs[i] = await peer.StepAsync().ConfigureAwait(false);
+            self.Refresh();
+            oursCpu[i] = (self.TotalProcessorTime - cpu).TotalSeconds;
+            (theirs[i], theirsCpu[i], theirsLoss[i]) = peer.Step();
         }
-        await peer.QuitAsync().ConfigureAwait(false);
+        peer.Quit();
+        File.Delete(weights);
 
         Console.WriteLine($"ours    : {Describe(ours, o.Batch)}");
         Console.WriteLine($"pytorch : {Describe(theirs, o.Batch)}");
+        // Same weights, data and step count: the losses must agree, or the comparison is void.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"loss per step: ours {string.Join(' ', oursLoss.Select(l => l.ToString("F5", CultureInfo.InvariantCulture)))}; pytorch {string.Join(' ', theirsLoss.Select(l => l.ToString("F5", CultureInfo.InvariantCulture)))}"));
+        // CPU seconds per step are less disturbed by other load than wall time: shown for context.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"cpu s/step: ours {Median(oursCpu):F3}, pytorch {Median(theirsCpu):F3} (pytorch/ours {Median(theirsCpu) / Median(oursCpu):F3})"));
         var ratio = Median(theirs) / Median(ours);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"binding_vs_pytorch={ratio:F3}"));
         return 0;
@@ -86,7 +113,7 @@ internal static class BindingBenchmark
             _stderr = process.StandardError.ReadToEndAsync();
         }
 
-        public static Task<PyTorchPeer> StartAsync(Options o)
+        public static PyTorchPeer Start(Options o, string weights)
         {
             var psi = new ProcessStartInfo("/usr/bin/python3")
             {
@@ -96,47 +123,52 @@ internal static class BindingBenchmark
                 UseShellExecute = false,
             };
             var script = Path.Combine(RepoRoot(), "bench", "python", "binding_resnet50.py");
-            foreach (var a in new[] { script, "--batch", $"{o.Batch}", "--image", $"{o.Image}", "--threads", $"{o.Threads}", "--warmup", $"{o.Warmup}", "--interactive" })
+            foreach (var a in new[] { script, "--batch", $"{o.Batch}", "--image", $"{o.Image}", "--threads", $"{o.Threads}", "--warmup", $"{o.Warmup}", "--interactive", "--weights", weights })
             {
                 psi.ArgumentList.Add(a);
             }
             var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start /usr/bin/python3");
-            return Task.FromResult(new PyTorchPeer(process));
+            return new PyTorchPeer(process);
         }
 
-        public async Task WaitReadyAsync()
+        public void WaitReady()
         {
-            var line = await ReadLineAsync().ConfigureAwait(false);
+            var line = ReadLine();
             if (line != "ready")
             {
                 throw new InvalidOperationException($"the PyTorch peer said '{line}' instead of 'ready'");
             }
         }
 
-        public async Task<double> StepAsync()
+        public (double Wall, double Cpu, double Loss) Step()
         {
-            await _process.StandardInput.WriteLineAsync("step").ConfigureAwait(false);
-            await _process.StandardInput.FlushAsync().ConfigureAwait(false);
-            var line = await ReadLineAsync().ConfigureAwait(false);
-            return double.Parse(line, CultureInfo.InvariantCulture);
+            _process.StandardInput.WriteLine("step");
+            _process.StandardInput.Flush();
+            var parts = ReadLine().Split(' ');
+            return (double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture));
         }
 
-        public async Task QuitAsync()
+        public void Quit()
         {
-            await _process.StandardInput.WriteLineAsync("quit").ConfigureAwait(false);
-            await _process.StandardInput.FlushAsync().ConfigureAwait(false);
-            using var cts = new CancellationTokenSource(s_timeout);
-            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
-        }
-
-        private async Task<string> ReadLineAsync()
-        {
-            using var cts = new CancellationTokenSource(s_timeout);
-            var line = await _process.StandardOutput.ReadLineAsync(cts.Token).ConfigureAwait(false);
-            if (line is null)
+            _process.StandardInput.WriteLine("quit");
+            _process.StandardInput.Flush();
+            if (!_process.WaitForExit(s_timeout))
             {
-                await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
-                throw new InvalidOperationException($"the PyTorch peer exited ({_process.ExitCode}): {await _stderr.ConfigureAwait(false)}");
+                throw new TimeoutException($"the PyTorch peer did not exit within {s_timeout}");
+            }
+        }
+
+        private string ReadLine()
+        {
+            var read = _process.StandardOutput.ReadLineAsync();
+            if (!read.Wait(s_timeout))
+            {
+                throw new TimeoutException($"the PyTorch peer did not answer within {s_timeout}");
+            }
+            if (read.Result is not { } line)
+            {
+                _process.WaitForExit(s_timeout);
+                throw new InvalidOperationException($"the PyTorch peer exited ({_process.ExitCode}): {_stderr.Result}");
             }
             return line.Trim();
         }

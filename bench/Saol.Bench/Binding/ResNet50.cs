@@ -38,6 +38,20 @@ internal sealed class ResNet50 : nn.Module<Tensor, Tensor>
         layer3 = Stage(256, 6, 2);
         layer4 = Stage(512, 3, 2);
         RegisterComponents();
+        // torchvision's initialisation, so the weights look like a real ResNet-50's.
+        foreach (var m in modules())
+        {
+            switch (m)
+            {
+                case Conv2d conv:
+                    nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanMode.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
+                    break;
+                case BatchNorm2d bn:
+                    nn.init.ones_(bn.weight!);
+                    nn.init.zeros_(bn.bias!);
+                    break;
+            }
+        }
     }
 
     public override Tensor forward(Tensor input)

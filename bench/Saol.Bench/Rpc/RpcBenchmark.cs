@@ -11,6 +11,8 @@ namespace Saol.Bench.Rpc;
 /// <c>make bench-rpc</c>: client-streaming throughput (100 MB in 1 MB messages) and unary
 /// round-trip latency, for our transport (client and server in this process) and for
 /// python3-grpcio (bench/python/rpc_peer.py, server and client processes), same machine, same run.
+/// CPU time per MB streamed (client + server processes) is printed too: on a shared, loaded
+/// machine it says more about the transports' cost than MB/s does.
 /// Payloads are raw bytes on both sides, so the figures compare the transports: each side copies a
 /// message once into the transport and once out of it (our server into a pooled buffer, as the
 /// ring all-reduce consumes segments; grpcio into a fresh bytes object, its natural form).
@@ -46,20 +48,20 @@ internal static class RpcBenchmark
         {
             ours = await MeasureAsync(channel.CreateCallInvoker());
         }
-        Report("saol", ours.StreamMBps, ours.PingMicros);
-        var grpcioToOurs = await RunGrpcioClientAsync(server.Port);
-        Report("grpcio_client_to_saol_server", grpcioToOurs.StreamMBps, grpcioToOurs.PingMicros);
+        Report("saol", ours);
+        var grpcioToOurs = await RunGrpcioClientAsync(server.Port, Environment.ProcessId);
+        Report("grpcio_client_to_saol_server", grpcioToOurs);
 
         await using var peer = await GrpcioServer.StartAsync();
-        var grpcio = await RunGrpcioClientAsync(peer.Port);
-        Report("grpcio", grpcio.StreamMBps, grpcio.PingMicros);
+        var grpcio = await RunGrpcioClientAsync(peer.Port, peer.ProcessId);
+        Report("grpcio", grpcio);
 
         using (var toGrpcio = RpcChannel.ForAddress($"http://127.0.0.1:{peer.Port}", new RpcChannelOptions { MaxReceiveMessageSize = MaxMessage }))
         {
-            var cross = await MeasureAsync(toGrpcio.CreateCallInvoker());
-            Report("saol_client_to_grpcio_server", cross.StreamMBps, cross.PingMicros);
+            Report("saol_client_to_grpcio_server", await MeasureAsync(toGrpcio.CreateCallInvoker(), peer.ProcessId));
         }
 
+        Console.WriteLine(FormattableString.Invariant($"rpc_stream_cpu_vs_grpcio={Median(ours.StreamCpuMsPerMB) / Median(grpcio.StreamCpuMsPerMB):F2}"));
         Console.WriteLine(FormattableString.Invariant($"rpc_stream_vs_grpcio={Median(ours.StreamMBps) / Median(grpcio.StreamMBps):F2}"));
         return 0;
     }
@@ -95,7 +97,9 @@ internal static class RpcBenchmark
         context.Complete();
     }
 
-    private static async Task<Measurement> MeasureAsync(CallInvoker invoker)
+    /// <param name="invoker">Calls the server under test.</param>
+    /// <param name="serverProcessId">The server's process when it is not this one (its CPU time is added).</param>
+    private static async Task<Measurement> MeasureAsync(CallInvoker invoker, int? serverProcessId = null)
     {
         var bytes = new byte[MessageBytes];
         for (var i = 0; i < bytes.Length; i++)
@@ -105,8 +109,16 @@ internal static class RpcBenchmark
         var message = new PooledChunk(bytes, bytes.Length);
         var count = TotalMegabytes * (1 << 20) / MessageBytes;
 
-        async Task<double> StreamOnceAsync(int messages)
+        using var serverProcess = serverProcessId is { } pid ? Process.GetProcessById(pid) : null;
+        TimeSpan CpuTime()
         {
+            serverProcess?.Refresh();
+            return Process.GetCurrentProcess().TotalProcessorTime + (serverProcess?.TotalProcessorTime ?? TimeSpan.Zero);
+        }
+
+        async Task<(double MBps, double CpuMsPerMB)> StreamOnceAsync(int messages)
+        {
+            var cpu = CpuTime();
             var watch = Stopwatch.StartNew();
             using var call = invoker.AsyncClientStreamingCall(s_upload, null, new CallOptions(deadline: DateTime.UtcNow.AddMinutes(10)));
             for (var i = 0; i < messages; i++)
@@ -116,18 +128,20 @@ internal static class RpcBenchmark
             await call.RequestStream.CompleteAsync();
             var total = BitConverter.ToInt64(await call.ResponseAsync);
             var seconds = watch.Elapsed.TotalSeconds;
+            var cpuMs = (CpuTime() - cpu).TotalMilliseconds;
             if (total != (long)messages * MessageBytes)
             {
                 throw new InvalidOperationException($"server counted {total} bytes, sent {(long)messages * MessageBytes}");
             }
-            return total / seconds / 1e6;
+            var megabytes = total / 1e6;
+            return (megabytes / seconds, cpuMs / megabytes);
         }
 
         await StreamOnceAsync(Math.Max(1, count / 10));
-        var rates = new List<double>();
+        var runs = new List<(double MBps, double CpuMsPerMB)>();
         for (var r = 0; r < Repetitions; r++)
         {
-            rates.Add(await StreamOnceAsync(count));
+            runs.Add(await StreamOnceAsync(count));
         }
 
         var small = new byte[32];
@@ -142,13 +156,14 @@ internal static class RpcBenchmark
             await invoker.AsyncUnaryCall(s_ping, null, default, small);
             latencies.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
         }
-        return new Measurement(rates, latencies);
+        return new Measurement(runs.Select(r => r.MBps).ToList(), runs.Select(r => r.CpuMsPerMB).ToList(), latencies);
     }
 
-    private static async Task<Measurement> RunGrpcioClientAsync(int port)
+    private static async Task<Measurement> RunGrpcioClientAsync(int port, int serverProcessId)
     {
         var psi = PythonStartInfo("client", $"127.0.0.1:{port}", TotalMegabytes.ToString(CultureInfo.InvariantCulture),
-            MessageBytes.ToString(CultureInfo.InvariantCulture), Pings.ToString(CultureInfo.InvariantCulture), Repetitions.ToString(CultureInfo.InvariantCulture));
+            MessageBytes.ToString(CultureInfo.InvariantCulture), Pings.ToString(CultureInfo.InvariantCulture), Repetitions.ToString(CultureInfo.InvariantCulture),
+            serverProcessId.ToString(CultureInfo.InvariantCulture));
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start python3");
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = await process.StandardOutput.ReadToEndAsync();
@@ -159,14 +174,18 @@ internal static class RpcBenchmark
         }
         using var json = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
         return new Measurement(
-            json.RootElement.GetProperty("stream_mbps").EnumerateArray().Select(e => e.GetDouble()).ToList(),
-            json.RootElement.GetProperty("ping_us").EnumerateArray().Select(e => e.GetDouble()).ToList());
+            Doubles(json.RootElement, "stream_mbps"),
+            Doubles(json.RootElement, "stream_cpu_ms_per_mb"),
+            Doubles(json.RootElement, "ping_us"));
+
+        static List<double> Doubles(JsonElement root, string name) => root.GetProperty(name).EnumerateArray().Select(e => e.GetDouble()).ToList();
     }
 
-    private static void Report(string name, IReadOnlyList<double> streamMBps, IReadOnlyList<double> pingMicros)
+    private static void Report(string name, Measurement m)
     {
-        var sorted = pingMicros.Order().ToArray();
-        Console.WriteLine(FormattableString.Invariant($"rpc_stream_{name}_MBps={Median(streamMBps):F1} (runs: {string.Join(", ", streamMBps.Select(r => r.ToString("F1", CultureInfo.InvariantCulture)))})"));
+        var sorted = m.PingMicros.Order().ToArray();
+        Console.WriteLine(FormattableString.Invariant($"rpc_stream_{name}_MBps={Median(m.StreamMBps):F1} (runs: {string.Join(", ", m.StreamMBps.Select(r => r.ToString("F1", CultureInfo.InvariantCulture)))})"));
+        Console.WriteLine(FormattableString.Invariant($"rpc_stream_{name}_cpu_ms_per_MB={Median(m.StreamCpuMsPerMB):F2}"));
         Console.WriteLine(FormattableString.Invariant($"rpc_unary_{name}_p50_us={sorted[sorted.Length / 2]:F0} rpc_unary_{name}_p99_us={sorted[(int)(sorted.Length * 0.99)]:F0}"));
     }
 
@@ -204,7 +223,7 @@ internal static class RpcBenchmark
     /// <summary>One received message in a buffer from <see cref="ArrayPool{T}"/> (returned by the consumer).</summary>
     private sealed record PooledChunk(byte[] Buffer, int Length);
 
-    private sealed record Measurement(IReadOnlyList<double> StreamMBps, IReadOnlyList<double> PingMicros);
+    private sealed record Measurement(IReadOnlyList<double> StreamMBps, IReadOnlyList<double> StreamCpuMsPerMB, IReadOnlyList<double> PingMicros);
 
     /// <summary>The grpcio server process; closing its stdin stops it.</summary>
     private sealed class GrpcioServer : IAsyncDisposable
@@ -218,6 +237,8 @@ internal static class RpcBenchmark
         }
 
         public int Port { get; }
+
+        public int ProcessId => _process.Id;
 
         public static async Task<GrpcioServer> StartAsync()
         {

@@ -6,7 +6,7 @@ using Saol.Models.Losses;
 using Saol.Torch;
 using static Saol.Torch.torch;
 
-namespace Saol.Bench.Saol;
+namespace Saol.Bench.SaolOverhead;
 
 /// <summary>
 /// <c>make bench-saol</c>: ResNet-50 at 224×224 with the GAP-FC head and with SAOL (K = 1000,

@@ -42,33 +42,51 @@ internal static class ExplainCommand
             torch.InitializeThreadsFromEnvironment();
             var imagePath = result.GetValue(image)!;
             var outPath = result.GetValue(output) ?? Path.ChangeExtension(imagePath, null) + ".explain.jpg";
-            var report = Explain(ResolveModelFile(result.GetValue(checkpoint)!), imagePath, outPath, result.GetValue(topK), result.GetValue(classMap), result.GetValue(alpha));
+            var report = Explain(result.GetValue(checkpoint)!, imagePath, outPath, result.GetValue(topK), result.GetValue(classMap), result.GetValue(alpha));
             Console.Write(report);
         }));
         return command;
     }
 
-    /// <summary>A checkpoint directory's model file, or the file itself.</summary>
-    internal static string ResolveModelFile(string checkpoint)
+    /// <summary>
+    /// Reads a model file, or a checkpoint directory's <c>model.safetensors</c> together with its
+    /// <c>buffers.safetensors</c> (the trainer keeps BN statistics in a second file). The model
+    /// file's metadata must describe the model (arch, head, classes, options).
+    /// </summary>
+    internal static (Dictionary<string, Tensor> Tensors, IReadOnlyDictionary<string, string> Metadata) LoadModel(string checkpoint)
     {
         if (File.Exists(checkpoint))
         {
-            return checkpoint;
+            var single = SafeTensors.Load(checkpoint, out var metadata);
+            return (single, metadata);
         }
-        if (Directory.Exists(checkpoint))
+        if (!Directory.Exists(checkpoint))
         {
-            var model = Path.Combine(checkpoint, "model.safetensors");
-            if (File.Exists(model))
-            {
-                return model;
-            }
+            throw new FileNotFoundException($"checkpoint {checkpoint} does not exist", checkpoint);
+        }
+        var model = Path.Combine(checkpoint, "model.safetensors");
+        if (!File.Exists(model))
+        {
             throw new FileNotFoundException($"checkpoint directory {checkpoint} has no model.safetensors", model);
         }
-        throw new FileNotFoundException($"checkpoint {checkpoint} does not exist", checkpoint);
+        var tensors = SafeTensors.Load(model, out var modelMetadata);
+        var buffers = Path.Combine(checkpoint, "buffers.safetensors");
+        if (File.Exists(buffers))
+        {
+            foreach (var (name, tensor) in SafeTensors.Load(buffers))
+            {
+                if (!tensors.TryAdd(name, tensor))
+                {
+                    tensor.Dispose();
+                    throw new InvalidDataException($"{buffers}: tensor {name} is also in model.safetensors");
+                }
+            }
+        }
+        return (tensors, modelMetadata);
     }
 
     /// <summary>Runs the explanation and returns the report text.</summary>
-    internal static string Explain(string modelPath, string imagePath, string outPath, int topK, bool classMap, double alpha)
+    internal static string Explain(string checkpoint, string imagePath, string outPath, int topK, bool classMap, double alpha)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(topK);
         if (!(alpha >= 0 && alpha <= 1))
@@ -76,7 +94,7 @@ internal static class ExplainCommand
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be in [0, 1]");
         }
         var picture = JpegCodec.DecodeFile(imagePath);
-        var tensors = SafeTensors.Load(modelPath, out var metadata);
+        var (tensors, metadata) = LoadModel(checkpoint);
         SaolNetwork network;
         try
         {
@@ -86,7 +104,7 @@ internal static class ExplainCommand
             {
                 meta[ModelFactory.HeadKey] = "cam";
             }
-            network = ModelFactory.FromState(tensors, meta, modelPath);
+            network = ModelFactory.FromState(tensors, meta, checkpoint);
         }
         finally
         {

@@ -226,7 +226,10 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState, IDispo
                 throw new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"));
             }
             headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcProtocol.FormatTimeout(remaining));
-            _cts.CancelAfter(remaining);
+            if (remaining <= GrpcProtocol.MaxTimerDelay)
+            {
+                _cts.CancelAfter(remaining);
+            }
         }
         _cancelRegistration = _cts.Token.UnsafeRegister(static state => ((ClientCall<TRequest, TResponse>)state!).OnCancelled(), this);
         _send = Channel.Http.SendAsync(request, _cts.Token);

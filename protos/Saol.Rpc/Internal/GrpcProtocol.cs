@@ -115,6 +115,9 @@ internal static class GrpcProtocol
         return true;
     }
 
+    /// <summary>The longest delay a .NET timer takes (about 49 days); a longer deadline is tracked but never fires a timer.</summary>
+    public static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     /// <summary>Formats a positive timeout in the finest unit whose value fits 8 digits (rounding up, so a deadline is never shortened).</summary>
     public static string FormatTimeout(TimeSpan timeout)
     {

@@ -95,8 +95,15 @@ internal sealed class HttpServerCallContext<TRequest, TResponse> : ServerCallCon
         else if (GrpcProtocol.TryParseTimeout(timeout, out var span))
         {
             _deadline = span >= DateTime.MaxValue - DateTime.UtcNow ? DateTime.MaxValue : DateTime.UtcNow + span;
-            _deadlineCts = new CancellationTokenSource(span);
-            _callCts = CancellationTokenSource.CreateLinkedTokenSource(_http.RequestAborted, _deadlineCts.Token);
+            if (span <= GrpcProtocol.MaxTimerDelay)
+            {
+                _deadlineCts = new CancellationTokenSource(span);
+                _callCts = CancellationTokenSource.CreateLinkedTokenSource(_http.RequestAborted, _deadlineCts.Token);
+            }
+            else
+            {
+                _callCts = CancellationTokenSource.CreateLinkedTokenSource(_http.RequestAborted);
+            }
         }
         else
         {

@@ -35,13 +35,14 @@ internal sealed class RpcDispatcher
         {
             return RefuseAsync(http, path, StatusCodes.Status405MethodNotAllowed, StatusCode.Internal, $"gRPC requires POST, not {http.Request.Method}.");
         }
-        if (!_handlers.TryGetValue(path, out var handler))
-        {
-            return RefuseAsync(http, path, StatusCodes.Status200OK, StatusCode.Unimplemented, $"Method '{path}' is not implemented by this server.");
-        }
+        // Credentials before routing, so an unauthenticated caller learns nothing about which methods exist.
         if (!_runtime.IsAuthorized(http.Request.Headers.Authorization))
         {
             return RefuseAsync(http, path, StatusCodes.Status200OK, StatusCode.Unauthenticated, "Missing or invalid bearer token.");
+        }
+        if (!_handlers.TryGetValue(path, out var handler))
+        {
+            return RefuseAsync(http, path, StatusCodes.Status200OK, StatusCode.Unimplemented, $"Method '{path}' is not implemented by this server.");
         }
         return handler.HandleAsync(http, _runtime);
     }

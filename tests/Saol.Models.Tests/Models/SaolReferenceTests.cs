@@ -21,6 +21,7 @@ public sealed class SaolReferenceFixture : IDisposable
         new("plain", "resnet20", 10, "", 32),
         new("separable", "resnet20", 7, "separable=true;blocks=2,3;attention_channels=24", 32),
         new("imagenet", "resnet18", 5, "", 64),
+        new("wide", "wrn16-4", 6, "blocks=1,3;attention_channels=32", 32),
     ];
 
     private readonly TempDir _dir = new("saol-ref-");

@@ -1,6 +1,7 @@
 """A python3-grpcio client that calls our C# Echo server and prints one JSON object of outcomes.
 
-usage: echo_client.py <host:port> <bearer-token>
+usage: echo_client.py <host:port> <bearer-token> [root.pem]   (with a root certificate it calls over
+TLS, checking the server's certificate against it for the name "localhost"; else cleartext h2c)
 Each scenario's entry records what grpcio observed (status code name, details, replies), so the
 C# test asserts on grpcio's view of our server. Cancellation scenarios wait for the server's
 response headers (sent before its handler starts waiting) or first replies, so the handler is
@@ -21,7 +22,13 @@ def main():
     target, token = sys.argv[1], sys.argv[2]
     auth = [("authorization", f"Bearer {token}")]
     limit = 64 * 1024 * 1024
-    channel = grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)])
+    options = [("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", limit)]
+    if len(sys.argv) > 3:
+        with open(sys.argv[3], "rb") as root:
+            credentials = grpc.ssl_channel_credentials(root_certificates=root.read())
+        channel = grpc.secure_channel(target, credentials, options=options + [("grpc.ssl_target_name_override", "localhost")])
+    else:
+        channel = grpc.insecure_channel(target, options=options)
     grpc.channel_ready_future(channel).result(timeout=30)
 
     def method(kind, name):

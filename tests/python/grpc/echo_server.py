@@ -1,5 +1,7 @@
 """A python3-grpcio server of saol.test.v1.Echo, the peer our C# client is tested against.
 
+usage: echo_server.py [cert.pem key.pem]   (with the PEM pair it serves TLS, else cleartext h2c)
+
 Binds 127.0.0.1 on a port the OS picks and prints "PORT <n>". When a call ends before its
 handler finished (the client cancelled or the deadline passed) it prints
 "ENDED <text> <deadline|cancelled>". Runs until stdin closes.
@@ -124,7 +126,12 @@ def main():
         "Duplex": grpc.stream_stream_rpc_method_handler(duplex, decode_request, serialize),
     }
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("saol.test.v1.Echo", handlers),))
-    port = server.add_insecure_port("127.0.0.1:0")
+    if len(sys.argv) == 3:
+        with open(sys.argv[1], "rb") as cert, open(sys.argv[2], "rb") as key:
+            credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
+        port = server.add_secure_port("127.0.0.1:0", credentials)
+    else:
+        port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     emit(f"PORT {port}")
     sys.stdin.read()

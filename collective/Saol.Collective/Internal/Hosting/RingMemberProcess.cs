@@ -58,8 +58,14 @@ internal static class RingMemberProcess
         return values;
     }
 
-    /// <summary>Runs a member with its command-line arguments; returns the exit code.</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader input, TextWriter output)
+    /// <summary>What a member does once it has joined the ring; returns the exit code.</summary>
+    public delegate Task<int> Workload(IAllReduce ring, Settings settings, TextWriter output);
+
+    /// <summary>Runs a member with its command-line arguments and the timing loop; returns the exit code.</summary>
+    public static Task<int> RunAsync(IReadOnlyList<string> args, TextReader input, TextWriter output) => RunAsync(args, input, output, TimeAllReducesAsync);
+
+    /// <summary>Runs a member with its command-line arguments and <paramref name="workload"/>; returns the exit code.</summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextReader input, TextWriter output, Workload workload)
     {
         var settings = Settings.Parse(args);
         var service = new RingPeerService();
@@ -74,25 +80,29 @@ internal static class RingMemberProcess
         var options = new CollectiveOptions { WireFormat = settings.Wire, SegmentBytes = settings.SegmentBytes, Timeout = settings.Timeout };
         await using var ring = await Collectives.JoinRingAsync(service, new RingMembership(settings.JobId, 1, settings.Rank, addresses), options).ConfigureAwait(false);
         await output.WriteLineAsync("joined").ConfigureAwait(false);
-
-        var pristine = InputOf(settings.Rank, settings.Elements);
-        var buffer = new float[settings.Elements];
         try
         {
-            for (var k = 1; k <= settings.Iterations; k++)
-            {
-                pristine.CopyTo(buffer, 0);
-                var clock = Stopwatch.StartNew();
-                await ring.AllReduceAsync(buffer, ReduceOp.Sum).ConfigureAwait(false);
-                await output.WriteLineAsync(FormattableString.Invariant($"iteration {k} {clock.Elapsed.TotalMilliseconds:0.###}")).ConfigureAwait(false);
-                await output.FlushAsync().ConfigureAwait(false);
-            }
+            return await workload(ring, settings, output).ConfigureAwait(false);
         }
         catch (CollectiveException ex)
         {
             await output.WriteLineAsync("error " + ex.Message.ReplaceLineEndings(" ")).ConfigureAwait(false);
             await output.FlushAsync().ConfigureAwait(false);
             return 3;
+        }
+    }
+
+    private static async Task<int> TimeAllReducesAsync(IAllReduce ring, Settings settings, TextWriter output)
+    {
+        var pristine = InputOf(settings.Rank, settings.Elements);
+        var buffer = new float[settings.Elements];
+        for (var k = 1; k <= settings.Iterations; k++)
+        {
+            pristine.CopyTo(buffer, 0);
+            var clock = Stopwatch.StartNew();
+            await ring.AllReduceAsync(buffer, ReduceOp.Sum).ConfigureAwait(false);
+            await output.WriteLineAsync(FormattableString.Invariant($"iteration {k} {clock.Elapsed.TotalMilliseconds:0.###}")).ConfigureAwait(false);
+            await output.FlushAsync().ConfigureAwait(false);
         }
         await output.WriteLineAsync("checksum " + Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(buffer.AsSpan())))).ConfigureAwait(false);
         await output.WriteLineAsync("done").ConfigureAwait(false);
@@ -114,8 +124,6 @@ internal sealed class RingMemberChild : IDisposable
 
     /// <summary>The child's WorkerPeer address.</summary>
     public Uri Address { get; }
-
-    public int ProcessId => _process.Id;
 
     /// <summary>
     /// Starts <paramref name="entryAssembly"/> (its app host when there is one, else through

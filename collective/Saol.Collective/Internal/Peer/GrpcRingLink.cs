@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Threading.Channels;
-using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Saol.Collective.Internal.Links;
 using Saol.Protos.V1;
@@ -41,7 +40,7 @@ internal sealed class GrpcRingLink : IRingLink
     private readonly CancellationTokenSource _abortOutgoing = new();
     private readonly CancellationTokenSource _abortIncoming = new();
     private RpcChannel? _channel;
-    private AsyncClientStreamingCall<WireSegment, RingLinkSummary>? _call;
+    private AsyncClientStreamingCall<RingFrame, RingLinkSummary>? _call;
     private Task _pump = Task.CompletedTask;
     private Exception? _fault;
     private int _incomingAttached;
@@ -85,7 +84,7 @@ internal sealed class GrpcRingLink : IRingLink
             { PeerHeaders.TimeoutMilliseconds, ((long)_options.Timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) },
         };
         _channel = RpcChannel.ForAddress(_membership.PeerAddresses[Right.Rank], _channelOptions);
-        _call = new WorkerPeer.WorkerPeerClient(_channel).RingLink(headers, cancellationToken: _abortOutgoing.Token);
+        _call = _channel.CreateCallInvoker().AsyncClientStreamingCall(RingFrame.Method, null, new CallOptions(headers, cancellationToken: _abortOutgoing.Token));
         PeerLog.Connected(_logger, Rank, Right.Address, JobId, Generation);
         _pump = PumpAsync(_call);
         _ = WatchResponseAsync(_call);
@@ -140,7 +139,7 @@ internal sealed class GrpcRingLink : IRingLink
     }
 
     /// <summary>Serves the stream from the left neighbour (the RingLink call routed here by the service).</summary>
-    public async Task<RingLinkSummary> ServeIncomingAsync(IAsyncStreamReader<WireSegment> requestStream, ServerCallContext context)
+    public async Task<RingLinkSummary> ServeIncomingAsync(IAsyncStreamReader<RingFrame> requestStream, ServerCallContext context)
     {
         if (Interlocked.Exchange(ref _incomingAttached, 1) == 1)
         {
@@ -152,9 +151,12 @@ internal sealed class GrpcRingLink : IRingLink
         {
             while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
             {
-                var message = requestStream.Current;
+                var frame = requestStream.Current;
+                var message = frame.Header;
+                var payload = frame.Payload ?? new PooledPayload(0);
                 if (message.Abort is { } abort)
                 {
+                    payload.Dispose();
                     Fault(new CollectiveException($"rank {Rank}: left neighbour {Left} aborted the ring: {abort.Reason}")
                     {
                         PeerRank = abort.HasFailedPeerRank ? abort.FailedPeerRank : Left.Rank,
@@ -164,14 +166,15 @@ internal sealed class GrpcRingLink : IRingLink
                 }
                 if (PeerHeaders.FromWire(message) is not { } header || message.JobId != JobId || message.Generation != Generation || message.SenderRank != Left.Rank)
                 {
+                    payload.Dispose();
                     Fault(new CollectiveException(
                         $"rank {Rank}: protocol violation from left neighbour {Left}: segment of job '{message.JobId}' generation {message.Generation} from rank {message.SenderRank} with phase {message.Phase} and wire dtype {message.WireDtype}")
                     { PeerRank = Left.Rank, PeerAddress = Left.Address });
                     break;
                 }
                 summary.SegmentsReceived++;
-                summary.PayloadBytesReceived += message.Payload.Length;
-                _mailbox.Post(new Links.RingSegment(header, new ByteStringPayload(message.Payload)));
+                summary.PayloadBytesReceived += payload.Memory.Length;
+                _mailbox.Post(new Links.RingSegment(header, payload));
             }
         }
         catch (Exception ex) when (Volatile.Read(ref _fault) is null)
@@ -216,9 +219,11 @@ internal sealed class GrpcRingLink : IRingLink
                 await _call.ResponseAsync.WaitAsync(_options.Timeout).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is RpcException or TimeoutException or OperationCanceledException)
+        catch (Exception ex)
         {
-            // A ring broken at shutdown was reported by the collective that saw it.
+            // A ring broken at shutdown (a dead neighbour's stream fails in whatever way the
+            // transport reports it) was reported by the collective that saw it; disposal goes on.
+            PeerLog.ClosedBroken(_logger, Rank, JobId, Generation, ex.Message);
         }
         _mailbox.TryFault(new ObjectDisposedException(nameof(GrpcRingLink), $"rank {Rank}'s ring for job {JobId} generation {Generation} was disposed"));
         _abortOutgoing.Cancel();
@@ -228,7 +233,7 @@ internal sealed class GrpcRingLink : IRingLink
         _abortIncoming.Dispose();
     }
 
-    private async Task PumpAsync(AsyncClientStreamingCall<WireSegment, RingLinkSummary> call)
+    private async Task PumpAsync(AsyncClientStreamingCall<RingFrame, RingLinkSummary> call)
     {
         try
         {
@@ -253,7 +258,7 @@ internal sealed class GrpcRingLink : IRingLink
         await SendAbortAsync(call).ConfigureAwait(false);
     }
 
-    private async Task SendAbortAsync(AsyncClientStreamingCall<WireSegment, RingLinkSummary> call)
+    private async Task SendAbortAsync(AsyncClientStreamingCall<RingFrame, RingLinkSummary> call)
     {
         var fault = Volatile.Read(ref _fault)!;
         var abort = new RingAbort { Reason = fault.Message };
@@ -265,7 +270,7 @@ internal sealed class GrpcRingLink : IRingLink
         try
         {
             // Best effort: a dead or stuck neighbour cannot take it, and the cancel below still ends the call.
-            await call.RequestStream.WriteAsync(new WireSegment { JobId = JobId, Generation = Generation, SenderRank = Rank, Abort = abort }, _abortOutgoing.Token)
+            await call.RequestStream.WriteAsync(new RingFrame(new WireSegment { JobId = JobId, Generation = Generation, SenderRank = Rank, Abort = abort }, null), _abortOutgoing.Token)
                 .WaitAsync(s_abortGrace).ConfigureAwait(false);
             await call.ResponseAsync.WaitAsync(s_abortGrace).ConfigureAwait(false);
         }
@@ -278,7 +283,7 @@ internal sealed class GrpcRingLink : IRingLink
         }
     }
 
-    private async Task WatchResponseAsync(AsyncClientStreamingCall<WireSegment, RingLinkSummary> call)
+    private async Task WatchResponseAsync(AsyncClientStreamingCall<RingFrame, RingLinkSummary> call)
     {
         try
         {
@@ -288,26 +293,28 @@ internal sealed class GrpcRingLink : IRingLink
                 Fault(new CollectiveException($"rank {Rank}: right neighbour {Right} ended the ring link while it was in use") { PeerRank = Right.Rank, PeerAddress = Right.Address });
             }
         }
-        catch (RpcException ex) when (Volatile.Read(ref _fault) is null)
+        catch (Exception ex) when (Volatile.Read(ref _fault) is null)
         {
             // An aborting right neighbour names the peer that failed first in its trailers.
-            var failedRank = int.TryParse(ex.Trailers.GetValue(FailedPeerRankTrailer), NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : (int?)null;
+            var trailers = (ex as RpcException)?.Trailers;
+            var failedRank = int.TryParse(trailers?.GetValue(FailedPeerRankTrailer), NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : (int?)null;
             Fault(new CollectiveException($"rank {Rank}: right neighbour {Right} ended the ring link: {Describe(ex)}", ex)
             {
                 PeerRank = failedRank ?? Right.Rank,
-                PeerAddress = failedRank is null ? Right.Address : ex.Trailers.GetValue(FailedPeerAddressTrailer),
+                PeerAddress = failedRank is null ? Right.Address : trailers?.GetValue(FailedPeerAddressTrailer),
             });
         }
-        catch (Exception ex) when (ex is RpcException or OperationCanceledException)
+        catch (Exception ex)
         {
             // This rank faulted first and cancelled the call itself.
+            PeerLog.ClosedBroken(_logger, Rank, JobId, Generation, ex.Message);
         }
     }
 
-    private WireSegment ToWire(Links.RingSegment segment)
+    private RingFrame ToWire(Links.RingSegment segment)
     {
         var header = segment.Header;
-        return new WireSegment
+        var message = new WireSegment
         {
             JobId = JobId,
             Generation = Generation,
@@ -319,10 +326,10 @@ internal sealed class GrpcRingLink : IRingLink
             Segment = header.Segment,
             WireDtype = PeerHeaders.ToWire(header.Format),
             TotalElements = header.TotalElements,
-            // No copy: the transport serializes the message before WriteAsync completes, and the
-            // payload goes back to its pool only after that.
-            Payload = UnsafeByteOperations.UnsafeWrap(segment.Payload.Memory),
         };
+        // The payload is written straight from its buffer (see RingFrame); the transport has
+        // serialized it when WriteAsync completes, and the pump returns it to its pool only then.
+        return new RingFrame(message, segment.Payload);
     }
 
     private static string Describe(Exception ex) => ex switch

@@ -13,4 +13,7 @@ internal static partial class PeerLog
 
     [LoggerMessage(EventId = 6102, Level = LogLevel.Debug, Message = "Refused a ring link for job {JobId} generation {Generation} from rank {SenderRank}: {Reason}")]
     public static partial void Refused(ILogger logger, string jobId, long generation, int senderRank, string reason);
+
+    [LoggerMessage(EventId = 6103, Level = LogLevel.Debug, Message = "Rank {Rank} closed a broken ring link (job {JobId}, generation {Generation}): {Reason}")]
+    public static partial void ClosedBroken(ILogger logger, int rank, string jobId, long generation, string reason);
 }
