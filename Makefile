@@ -54,6 +54,10 @@ bench-rpc: build
 bench-allreduce: build
 	@bench/run.sh allreduce
 
+.PHONY: bench-imagefolder
+bench-imagefolder: build
+	@bench/run.sh imagefolder
+
 clean:
 	rm -rf build
 	find . -name bin -o -name obj -type d -prune -exec rm -rf {} +

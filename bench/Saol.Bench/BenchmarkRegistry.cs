@@ -6,6 +6,7 @@ internal static class BenchmarkRegistry
     private static readonly Dictionary<string, Func<string[], Task<int>>> s_benchmarks = new(StringComparer.Ordinal)
     {
         ["saol"] = SaolOverhead.SaolBenchmark.RunAsync,
+        ["imagefolder"] = ImageFolder.ImageFolderBenchmark.RunAsync,
         ["rpc"] = Rpc.RpcBenchmark.RunAsync,
         ["allreduce"] = AllReduce.AllReduceBenchmark.RunAsync,
         ["binding"] = Binding.BindingBenchmark.RunAsync,
