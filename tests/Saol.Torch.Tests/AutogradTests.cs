@@ -3,6 +3,8 @@ using static Saol.Torch.torch;
 
 namespace Saol.Torch.Tests;
 
+// Tests that count live hook callbacks must not run beside other tests that register hooks.
+[Collection("GradientHooks")]
 public sealed class AutogradTests
 {
     [Fact]
@@ -137,6 +139,7 @@ public sealed class AutogradTests
     }
 }
 
+[Collection("GradientHooks")]
 public sealed class PostAccumulateHookTests
 {
     [Fact]
@@ -195,5 +198,25 @@ public sealed class PostAccumulateHookTests
         set_rng_state(state);
         var b = randn(4);
         Assert.True(a.equal(b));
+    }
+}
+
+public sealed class ClipGradNormTests
+{
+    [Fact]
+    public void ClipGradNorm_ScalesGradientsToMaxNormAndReturnsTotal()
+    {
+        using var scope = NewDisposeScope();
+        var a = tensor(new float[] { 3, 0 }, requires_grad: true);
+        var b = tensor(new float[] { 0, 4 }, requires_grad: true);
+        (a * a * 0.5).sum().backward();
+        (b * b * 0.5).sum().backward();
+        var total = nn.clip_grad_norm_([a, b], max_norm: 1.0);
+        Assert.Equal(5.0, total, 5);
+        Assert.Equal(0.6f, a.grad!.ToArray<float>()[0], 4);
+        Assert.Equal(0.8f, b.grad!.ToArray<float>()[1], 4);
+        var again = nn.clip_grad_norm_([a, b], max_norm: 10.0);
+        Assert.Equal(1.0, again, 4);
+        Assert.Equal(0.6f, a.grad!.ToArray<float>()[0], 4);
     }
 }

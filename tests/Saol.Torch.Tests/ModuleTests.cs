@@ -110,7 +110,13 @@ public sealed class ModuleTests
     public void Module_ToDtype_ConvertsFloatsAndKeepsCounters()
     {
         using var bn = nn.BatchNorm2d(3);
+        using (var scope = NewDisposeScope())
+        {
+            bn.forward(randn(2, 3, 4, 4)).sum().backward();
+        }
         bn.to(ScalarType.Float64);
+        using var grad = bn.weight!.grad;
+        Assert.Equal(ScalarType.Float64, grad!.dtype);
         Assert.Equal(ScalarType.Float64, bn.weight!.dtype);
         Assert.Equal(ScalarType.Float64, bn.running_var!.dtype);
         Assert.Equal(ScalarType.Int64, bn.num_batches_tracked!.dtype);

@@ -120,6 +120,9 @@ public partial class Tensor : IDisposable
         return new ReadOnlySpan<long>(buffer, dim).ToArray();
     }
 
+    /// <summary>The sizes of every dimension (TorchSharp's <c>size()</c>, the same as <see cref="shape"/>).</summary>
+    public long[] size() => shape;
+
     /// <summary>The size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
     public long size(int dim)
     {

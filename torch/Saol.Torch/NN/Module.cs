@@ -275,6 +275,11 @@ public static partial class torch
                     foreach (var t in parameters().Cast<Tensor>().Concat(buffers()))
                     {
                         t.set_data(convert(t));
+                        // As PyTorch's _apply: an existing gradient follows its parameter.
+                        if (t.grad is { } g)
+                        {
+                            t.grad = convert(g);
+                        }
                     }
                 }
                 return this;
