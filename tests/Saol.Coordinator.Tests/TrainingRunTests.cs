@@ -136,6 +136,41 @@ public sealed class TrainingRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Checkpoint_ModelFileAlone_RebuildsTheTrainedNetwork()
+    {
+        // `saol explain --checkpoint <dir>` rebuilds the network from model.safetensors' metadata plus buffers.safetensors.
+        var spec = Spec(workers: 1, batch: 16, freezeBatchNorm: false, cutMix: 0.5);
+        var events = new RecordingEvents();
+        using var trainer = NewTrainer(spec, 0, null, events, 4, jobId: "job-e");
+        await trainer.RunAsync(CancellationToken.None).Timeout(TimeSpan.FromMinutes(2));
+        var written = Assert.Single(events.Checkpoints);
+
+        var model = Saol.Torch.Serialization.SafeTensors.Load(Path.Combine(written.Path, TrainingCheckpoint.ModelFile), out var metadata);
+        var buffers = Saol.Torch.Serialization.SafeTensors.Load(Path.Combine(written.Path, TrainingCheckpoint.BuffersFile));
+        Assert.Equal("resnet20", metadata[Saol.Models.ModelFactory.ArchitectureKey]);
+        Assert.Equal("saol", metadata[Saol.Models.ModelFactory.HeadKey]);
+        Assert.Equal("4", metadata[Saol.Models.ModelFactory.ClassesKey]);
+        Assert.Equal("16", metadata["input_size"]);
+        foreach (var (name, tensor) in buffers)
+        {
+            model.Add(name, tensor);
+        }
+        using var rebuilt = Saol.Models.ModelFactory.FromState(model, metadata);
+        foreach (var tensor in model.Values)
+        {
+            tensor.Dispose();
+        }
+
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var images = torch.randn(2, 1, 16, 16).expand(2, 3, 16, 16);
+        trainer.Module.eval();
+        rebuilt.eval();
+        var expected = ((Saol.Models.SaolNetwork)trainer.Module).forward(images).YHat!.ToArray<float>();
+        Assert.Equal(expected, rebuilt.forward(images).YHat!.ToArray<float>());
+    }
+
+    [Fact]
     public async Task Checkpoint_Corrupted_IsRefusedAndThePreviousOneRestores()
     {
         var spec = Spec(workers: 1, batch: 16, freezeBatchNorm: false, cutMix: 0);

@@ -19,4 +19,11 @@ public interface ITrainingNetwork : IDisposable
 
     /// <summary>The predicted class of every image by the SAOL head and by the GAP-FC head (evaluation mode, no grad).</summary>
     (Tensor Saol, Tensor GapFc) Predict(Tensor images);
+
+    /// <summary>
+    /// What a tool needs to rebuild the module from a checkpoint's <c>model.safetensors</c> alone
+    /// (<c>saol explain</c>): the model factory's description and the input pipeline. Written into
+    /// the model file's metadata; empty for networks no factory can rebuild.
+    /// </summary>
+    IReadOnlyDictionary<string, string> Description => new Dictionary<string, string>();
 }

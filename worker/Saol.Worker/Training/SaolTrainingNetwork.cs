@@ -1,5 +1,6 @@
 using Saol.Coordinator.Jobs;
 using Saol.Data;
+using Saol.Data.Sources;
 using Saol.Models;
 using Saol.Models.Augmentation;
 using Saol.Models.Losses;
@@ -17,10 +18,11 @@ internal sealed class SaolTrainingNetwork : ITrainingNetwork
     private readonly JobSpec _spec;
     private readonly SaolLossWeights _weights;
 
-    private SaolTrainingNetwork(SaolNetwork network, JobSpec spec)
+    private SaolTrainingNetwork(SaolNetwork network, JobSpec spec, IReadOnlyDictionary<string, string> description)
     {
         _network = network;
         _spec = spec;
+        Description = description;
         _weights = new SaolLossWeights
         {
             Supervised = spec.Loss.Sl,
@@ -37,10 +39,12 @@ internal sealed class SaolTrainingNetwork : ITrainingNetwork
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(train);
         var network = ModelFactory.Create(spec.Model.Backbone, "saol", train.Classes, new ModelOptions { ZeroGamma = true });
-        return new SaolTrainingNetwork(network, spec);
+        return new SaolTrainingNetwork(network, spec, Describe(network, train));
     }
 
     public torch.nn.Module Module => _network;
+
+    public IReadOnlyDictionary<string, string> Description { get; }
 
     public Tensor Loss(Tensor images, Tensor labels, ulong seed)
     {
@@ -58,6 +62,23 @@ internal sealed class SaolTrainingNetwork : ITrainingNetwork
     }
 
     public void Dispose() => _network.Dispose();
+
+    // The keys `saol explain` reads (models/README.md): the factory's description, the input size,
+    // and the normalisation the data set applies, so an explained image is prepared as in training.
+    private static Dictionary<string, string> Describe(SaolNetwork network, IImageDataset train)
+    {
+        var description = ModelFactory.Metadata(network);
+        description["input_size"] = train.Height.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (train is FashionMnistImages)
+        {
+            var mean = FashionMnistImages.Mean.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            var std = FashionMnistImages.Std.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            description["input_mean"] = $"{mean},{mean},{mean}";
+            description["input_std"] = $"{std},{std},{std}";
+            description["class_names"] = System.Text.Json.JsonSerializer.Serialize(Saol.Data.FashionMnist.FashionMnistDataset.ClassNames);
+        }
+        return description;
+    }
 
     // The backbones take RGB; grey-scale data sets repeat their one channel (a view, no copy).
     private static Tensor Rgb(Tensor images) => images.shape[1] == 1 ? images.expand(images.shape[0], 3, images.shape[2], images.shape[3]) : images;

@@ -271,7 +271,7 @@ internal sealed class Trainer : IDisposable
         {
             manifest.Evaluation = new CheckpointEvaluation { Epoch = evaluation.Epoch, AccuracySaol = evaluation.AccuracySaol, AccuracyGapFc = evaluation.AccuracyGapFc };
         }
-        return _checkpoints!.Write(manifest, TrainingCheckpoint.Payloads(_network.Module, _optimizer, _setup.JobId, _step));
+        return _checkpoints!.Write(manifest, TrainingCheckpoint.Payloads(_network.Module, _optimizer, _network.Description, _setup.JobId, _step));
     }
 
     public void Dispose()

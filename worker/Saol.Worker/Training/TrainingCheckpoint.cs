@@ -17,7 +17,12 @@ internal static class TrainingCheckpoint
     public const string BuffersFile = "buffers.safetensors";
     public const string OptimizerFile = "optimizer.safetensors";
 
-    public static IReadOnlyList<CheckpointPayload> Payloads(torch.nn.Module module, SGD optimizer, string jobId, long step)
+    /// <param name="module">The trained module.</param>
+    /// <param name="optimizer">Its optimizer (momentum buffers).</param>
+    /// <param name="description">The model description (<see cref="ITrainingNetwork.Description"/>), written into model.safetensors only.</param>
+    /// <param name="jobId">The job the checkpoint belongs to.</param>
+    /// <param name="step">The optimizer step it was taken after.</param>
+    public static IReadOnlyList<CheckpointPayload> Payloads(torch.nn.Module module, SGD optimizer, IReadOnlyDictionary<string, string> description, string jobId, long step)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -25,9 +30,14 @@ internal static class TrainingCheckpoint
             ["saol.job_id"] = jobId,
             ["saol.step"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        var modelMetadata = new Dictionary<string, string>(metadata, StringComparer.Ordinal);
+        foreach (var (key, value) in description)
+        {
+            modelMetadata[key] = value;
+        }
         return
         [
-            new(ModelFile, path => SafeTensors.Save(module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal), path, metadata)),
+            new(ModelFile, path => SafeTensors.Save(module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal), path, modelMetadata)),
             new(BuffersFile, path => SafeTensors.Save(module.named_buffers().ToDictionary(b => b.name, b => b.buffer, StringComparer.Ordinal), path, metadata)),
             new(OptimizerFile, path => SafeTensors.Save(optimizer.state_dict(), path, metadata)),
         ];
