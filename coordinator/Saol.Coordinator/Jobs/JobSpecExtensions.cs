@@ -15,7 +15,8 @@ public static class JobSpecExtensions
             return new DatasetDescriptor(d.Kind, d.Path, d.TrainLimit, d.TestLimit, spec.Seed, d.SyntheticTrainSize, d.SyntheticTestSize, d.SyntheticImageSize, d.SyntheticClasses);
         }
         var (train, val) = d.ImageFolderSplits();
-        return new DatasetDescriptor("imagefolder", train, d.TrainLimit, d.TestLimit, spec.Seed, d.SyntheticTrainSize, d.SyntheticTestSize, d.SyntheticImageSize, d.SyntheticClasses)
+        // The synthetic fields mean nothing here; zeros keep equal image folders equal (the worker caches by descriptor).
+        return new DatasetDescriptor("imagefolder", train, d.TrainLimit, d.TestLimit, spec.Seed, 0, 0, 0, 0)
         {
             ValPath = val,
             ImageSize = d.ImageSize,

@@ -1,0 +1,171 @@
+using System.Globalization;
+using Saol.Checkpoints;
+using Saol.Coordinator.Jobs;
+using Saol.Coordinator.Service;
+using Saol.Coordinator.State;
+using Saol.Data.Tests.ImageFolder;
+using Saol.Rpc;
+using Saol.TestKit;
+using Saol.Torch;
+using Saol.Worker;
+using Saol.Worker.Training;
+using Xunit;
+using Pb = Saol.Protos.V1;
+
+namespace Saol.Coordinator.Tests;
+
+/// <summary>
+/// Training on an ImageFolder tree of real JPEGs (2 classes × 8 training and 4 validation images of
+/// assorted sizes, 32-pixel crops, the ResNet-20 backbone): the product path end to end, and the
+/// per-epoch augmentation that a resume replays exactly.
+/// </summary>
+[Collection(InProcessTorch.Name)]
+public sealed class ImageFolderTrainingTests : IDisposable
+{
+    private readonly JpegTree _tree = new();
+    private readonly TempDir _checkpoints = new();
+
+    public ImageFolderTrainingTests()
+    {
+        torch.set_num_threads(1);
+        for (var c = 0; c < 2; c++)
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                _tree.Add(Path.Combine("train", $"class{c}"), $"img{i}.jpg", 40 + (i * 6), 72 - (i * 4), seed: (c * 100) + i);
+            }
+            for (var i = 0; i < 4; i++)
+            {
+                _tree.Add(Path.Combine("val", $"class{c}"), $"img{i}.jpg", 50, 44, seed: 1000 + (c * 100) + i);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _tree.Dispose();
+        _checkpoints.Dispose();
+    }
+
+    private JobSpec Spec(int epochs, int everySteps) => JobSpecLoader.Parse($"""
+        name: imagefolder-e2e
+        seed: 3
+        model:
+          backbone: resnet20
+          num_classes: 2
+        dataset:
+          kind: imagefolder
+          path: {_tree.Root}
+          image_size: 32
+        training:
+          global_batch: 8
+          epochs: {epochs.ToString(CultureInfo.InvariantCulture)}
+          base_lr: 0.05
+          base_batch: 8
+        cut_mix:
+          probability: 0.5
+        cluster:
+          workers: 1
+        checkpoint:
+          directory: {_checkpoints.Path}
+          every_steps: {everySteps.ToString(CultureInfo.InvariantCulture)}
+          keep_last: 0
+        """);
+
+    [Fact]
+    public async Task Job_OnAnImageFolderOverGrpc_TrainsEvaluatesAndWritesACheckpoint()
+    {
+        await using var store = StateStore.CreateInMemory();
+        var options = new CoordinatorOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(200), WorkerLease = TimeSpan.FromSeconds(10), MonitorInterval = TimeSpan.FromMilliseconds(200) };
+        await using var server = new CoordinatorServer(store, new RpcServerOptions { ListenAddress = System.Net.IPAddress.Loopback, Port = 0 }, options);
+        await server.StartAsync().DefaultTimeout();
+        using var channel = RpcChannel.ForAddress(server.Address);
+        var client = new Pb.CoordinatorService.CoordinatorServiceClient(channel);
+        var job = (await client.SubmitJobAsync(new Pb.SubmitJobRequest { Spec = JobSpecMapping.ToProto(Spec(epochs: 1, everySteps: 0)) }).ResponseAsync.DefaultTimeout()).Job;
+
+        await using var worker = new WorkerHost(new WorkerOptions { Coordinator = server.Address, JobId = job.Id, LoaderThreads = 2 });
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var run = worker.RunAsync(cts.Token);
+        Pb.Job? last = null;
+        using var watch = client.WatchJob(new Pb.WatchJobRequest { JobId = job.Id }, cancellationToken: cts.Token);
+        await foreach (var e in watch.ResponseStream.ReadAllAsync(cts.Token))
+        {
+            last = e.Job;
+        }
+        Assert.True(await run.Timeout(TimeSpan.FromMinutes(1)));
+
+        Assert.Equal(Pb.JobState.Succeeded, last!.State);
+        Assert.Equal(2, last.Progress.Step); // 16 training images / batch 8
+        var catalog = (await client.ListCheckpointsAsync(new Pb.ListCheckpointsRequest { JobId = job.Id }).ResponseAsync.DefaultTimeout()).Checkpoints;
+        var checkpoint = CheckpointDirectory.Open(Assert.Single(catalog).Path);
+        Assert.Equal(2, checkpoint.Manifest.Step);
+        Assert.NotNull(checkpoint.Manifest.Evaluation); // scored on the 8 validation images
+        Assert.Contains("imagefolder", checkpoint.Manifest.JobSpec.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BatchLoader_ImageFolder_AugmentsEachEpochAnew_AndTheSameEpochIdentically()
+    {
+        var descriptor = Spec(epochs: 2, everySteps: 1).DatasetDescriptor();
+        int[] indices = [0, 5, 9, 15];
+        float[] Pixels(int epoch)
+        {
+            // A fresh data set and loader each time, as a resumed worker has.
+            var loader = new BatchLoader(descriptor.Open(test: false), threads: 2);
+            var (images, labels) = loader.Load(indices, epoch);
+            using (images)
+            using (labels)
+            {
+                Assert.Equal([0L, 0L, 1L, 1L], labels.ToArray<long>());
+                Assert.Equal([4L, 3L, 32L, 32L], images.shape);
+                return images.ToArray<float>();
+            }
+        }
+        var epoch0 = Pixels(0);
+        var epoch1 = Pixels(1);
+        Assert.NotEqual(epoch0, epoch1);
+        Assert.Equal(epoch1, Pixels(1));
+    }
+
+    [Fact]
+    public async Task Training_StoppedMidEpochAndResumed_SeesTheSameAugmentation_AndEndsLikeTheUninterruptedRun()
+    {
+        // 2 epochs × 2 steps; the stop falls inside epoch 1, whose crops must differ from epoch 0's and replay after the resume.
+        var spec = Spec(epochs: 2, everySteps: 1);
+        var uninterrupted = NewTrainer(spec, "job-u", new TrainingRunTests.RecordingEvents());
+        await uninterrupted.RunAsync(CancellationToken.None).Timeout(TimeSpan.FromMinutes(1));
+        var losses = uninterrupted.LossHistory.ToList();
+        var parameters = Parameters(uninterrupted);
+        uninterrupted.Dispose();
+
+        var events = new TrainingRunTests.RecordingEvents();
+        using (var stopped = NewTrainer(spec, "job-s", events))
+        {
+            await stopped.RunAsync(CancellationToken.None, stopAfter: 3).Timeout(TimeSpan.FromMinutes(1));
+        }
+        var written = events.Checkpoints[^1];
+        Assert.Equal(3, written.Step);
+        using var resumed = NewTrainer(spec, "job-s", new TrainingRunTests.RecordingEvents());
+        resumed.Restore(CheckpointDirectory.Open(written.Path, written.ManifestSha256));
+        await resumed.RunAsync(CancellationToken.None).Timeout(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(4, losses.Count);
+        Assert.Equal(losses, resumed.LossHistory);
+        var after = Parameters(resumed);
+        Assert.All(parameters, p => Assert.Equal(p.Value, after[p.Key]));
+    }
+
+    private static Trainer NewTrainer(JobSpec spec, string jobId, TrainingRunTests.RecordingEvents events)
+    {
+        var descriptor = spec.DatasetDescriptor();
+        var (train, test) = (descriptor.Open(test: false), descriptor.Open(test: true));
+        torch.manual_seed(spec.Seed);
+        var network = SaolTrainingNetwork.Create(spec, train);
+        var shard = ShardPlan.Create(spec.Training.GlobalBatch, 1, 1, elastic: false, spec.Training.GlobalBatch);
+        var totalSteps = TrainingLength.TotalSteps(spec, train.Count);
+        return new Trainer(new TrainerSetup(jobId, spec, JobSpecLoader.ToJson(spec), 0, shard, totalSteps), network, train, test, null, events, ownsNetwork: true, loaderThreads: 2);
+    }
+
+    private static Dictionary<string, float[]> Parameters(Trainer trainer) =>
+        trainer.Module.named_parameters().ToDictionary(p => p.name, p => ((Tensor)p.parameter).ToArray<float>());
+}
