@@ -1,8 +1,11 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Saol.Checkpoints;
 using Saol.Coordinator.Jobs;
 using Saol.Coordinator.Service;
 using Saol.Coordinator.State;
+using Saol.Data;
+using Saol.Data.ImageFolder;
 using Saol.Data.Tests.ImageFolder;
 using Saol.Rpc;
 using Saol.TestKit;
@@ -132,11 +135,14 @@ public sealed class ImageFolderTrainingTests : IDisposable
     {
         // 2 epochs × 2 steps; the stop falls inside epoch 1, whose crops must differ from epoch 0's and replay after the resume.
         var spec = Spec(epochs: 2, everySteps: 1);
-        var uninterrupted = NewTrainer(spec, "job-u", new TrainingRunTests.RecordingEvents());
+        var reads = new EpochRecordingDataset(spec.DatasetDescriptor().Open(test: false));
+        var uninterrupted = NewTrainer(spec, "job-u", new TrainingRunTests.RecordingEvents(), reads);
         await uninterrupted.RunAsync(CancellationToken.None).Timeout(TimeSpan.FromMinutes(1));
         var losses = uninterrupted.LossHistory.ToList();
         var parameters = Parameters(uninterrupted);
         uninterrupted.Dispose();
+        // Every training image was read once per epoch, with that epoch's augmentation.
+        Assert.Equal(Enumerable.Range(0, 16).SelectMany(i => new[] { (i, 0), (i, 1) }).Order(), reads.Reads.Order());
 
         var events = new TrainingRunTests.RecordingEvents();
         using (var stopped = NewTrainer(spec, "job-s", events))
@@ -155,10 +161,10 @@ public sealed class ImageFolderTrainingTests : IDisposable
         Assert.All(parameters, p => Assert.Equal(p.Value, after[p.Key]));
     }
 
-    private static Trainer NewTrainer(JobSpec spec, string jobId, TrainingRunTests.RecordingEvents events)
+    private static Trainer NewTrainer(JobSpec spec, string jobId, TrainingRunTests.RecordingEvents events, IImageDataset? trainSet = null)
     {
         var descriptor = spec.DatasetDescriptor();
-        var (train, test) = (descriptor.Open(test: false), descriptor.Open(test: true));
+        var (train, test) = (trainSet ?? descriptor.Open(test: false), descriptor.Open(test: true));
         torch.manual_seed(spec.Seed);
         var network = SaolTrainingNetwork.Create(spec, train);
         var shard = ShardPlan.Create(spec.Training.GlobalBatch, 1, 1, elastic: false, spec.Training.GlobalBatch);
@@ -168,4 +174,32 @@ public sealed class ImageFolderTrainingTests : IDisposable
 
     private static Dictionary<string, float[]> Parameters(Trainer trainer) =>
         trainer.Module.named_parameters().ToDictionary(p => p.name, p => ((Tensor)p.parameter).ToArray<float>());
+
+    /// <summary>Passes reads through and records (index, epoch) of each augmented one.</summary>
+    private sealed class EpochRecordingDataset(IImageDataset inner) : IAugmentedImageDataset
+    {
+        private readonly ConcurrentQueue<(int Index, int Epoch)> _reads = new();
+
+        public IReadOnlyCollection<(int Index, int Epoch)> Reads => _reads;
+
+        public int Count => inner.Count;
+
+        public int Channels => inner.Channels;
+
+        public int Height => inner.Height;
+
+        public int Width => inner.Width;
+
+        public int Classes => inner.Classes;
+
+        public int Label(int index) => inner.Label(index);
+
+        public void ReadImage(int index, Span<float> destination) => throw new InvalidOperationException("the trainer must read augmented images with their epoch");
+
+        public void ReadImage(int index, int epoch, Span<float> destination)
+        {
+            _reads.Enqueue((index, epoch));
+            ((IAugmentedImageDataset)inner).ReadImage(index, epoch, destination);
+        }
+    }
 }
