@@ -78,26 +78,13 @@ public sealed class ImageFolderTrainingTests : IDisposable
     [Fact]
     public async Task Job_OnAnImageFolderOverGrpc_TrainsEvaluatesAndWritesACheckpoint()
     {
-        await using var store = StateStore.CreateInMemory();
-        var options = new CoordinatorOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(200), WorkerLease = TimeSpan.FromSeconds(10), MonitorInterval = TimeSpan.FromMilliseconds(200) };
-        await using var server = new CoordinatorServer(store, new RpcServerOptions { ListenAddress = System.Net.IPAddress.Loopback, Port = 0 }, options);
-        await server.StartAsync().DefaultTimeout();
-        using var channel = RpcChannel.ForAddress(server.Address);
-        var client = new Pb.CoordinatorService.CoordinatorServiceClient(channel);
+        await using var coordinator = await LoopbackCoordinator.StartAsync();
+        var client = coordinator.Client;
         var job = (await client.SubmitJobAsync(new Pb.SubmitJobRequest { Spec = JobSpecMapping.ToProto(Spec(epochs: 1, everySteps: 0)) }).ResponseAsync.DefaultTimeout()).Job;
 
-        await using var worker = new WorkerHost(new WorkerOptions { Coordinator = server.Address, JobId = job.Id, LoaderThreads = 2 });
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var run = worker.RunAsync(cts.Token);
-        Pb.Job? last = null;
-        using var watch = client.WatchJob(new Pb.WatchJobRequest { JobId = job.Id }, cancellationToken: cts.Token);
-        await foreach (var e in watch.ResponseStream.ReadAllAsync(cts.Token))
-        {
-            last = e.Job;
-        }
-        Assert.True(await run.Timeout(TimeSpan.FromMinutes(1)));
+        var last = await DistributedJobTests.RunWorkersAsync(coordinator.Server.Address, job.Id, client, workers: 1);
 
-        Assert.Equal(Pb.JobState.Succeeded, last!.State);
+        Assert.Equal(Pb.JobState.Succeeded, last.State);
         Assert.Equal(2, last.Progress.Step); // 16 training images / batch 8
         var catalog = (await client.ListCheckpointsAsync(new Pb.ListCheckpointsRequest { JobId = job.Id }).ResponseAsync.DefaultTimeout()).Checkpoints;
         var checkpoint = CheckpointDirectory.Open(Assert.Single(catalog).Path);
