@@ -154,4 +154,18 @@ public sealed class ImageFolderSpecTests : IDisposable
         Assert.Equal(0.0016, schedule.At(80 * 100), 12);
         Assert.Equal(Pb.DatasetFormat.ImageFolder, JobSpecMapping.ToProto(spec).Dataset.Format);
     }
+
+    [Fact]
+    public async Task Submit_ImageFolderWithAnEmptyClass_IsRefusedNamingTrainPath()
+    {
+        Directory.CreateDirectory(Path.Combine(_tree.Root, "train", "n01443537", "empty"));
+        File.Delete(Path.Combine(_tree.Root, "train", "n01443537", "a.JPEG"));
+        var spec = JobSpecLoader.Parse(Yaml($"  path: {_tree.Root}"));
+        await using var store = Saol.Coordinator.State.StateStore.CreateInMemory();
+        var coordinator = new JobCoordinator(store);
+        var e = await Assert.ThrowsAsync<JobSpecException>(() => coordinator.SubmitAsync(spec, CancellationToken.None)).DefaultTimeout();
+        var error = Assert.Single(e.Errors);
+        Assert.Equal("dataset.train_path", error.Field);
+        Assert.Contains("n01443537", error.Message, StringComparison.Ordinal);
+    }
 }
