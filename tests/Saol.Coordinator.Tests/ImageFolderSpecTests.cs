@@ -135,13 +135,15 @@ public sealed class ImageFolderSpecTests : IDisposable
         Assert.Contains(e.Errors, x => x.Field == "model.num_classes");
     }
 
-    [Fact]
-    public void ExampleImageNetSpec_OnAGeneratedTree_ValidatesWithTheGoyalRecipe()
+    [Theory]
+    [InlineData("eng/jobs/imagenet-resnet50.yaml")]
+    [InlineData("k8s/overlays/imagenet-32x8/imagenet-resnet50-saol.yaml")]
+    public void ImageNetSpec_OnAGeneratedTree_ValidatesWithTheGoyalRecipe(string file)
     {
-        var text = File.ReadAllText(Repo.PathOf("eng", "jobs", "imagenet-resnet50.yaml"));
-        Assert.Contains("  path: /data/imagenet ", text, StringComparison.Ordinal);
+        var text = File.ReadAllText(Repo.PathOf(file.Split('/')));
+        Assert.Contains("  path: /data/imagenet", text, StringComparison.Ordinal);
         // The real spec names 1000 classes; the generated tree has 2.
-        text = text.Replace("  path: /data/imagenet ", $"  path: {_tree.Root} ", StringComparison.Ordinal).Replace("num_classes: 1000", "num_classes: 2", StringComparison.Ordinal);
+        text = text.Replace("  path: /data/imagenet", $"  path: {_tree.Root}", StringComparison.Ordinal).Replace("num_classes: 1000", "num_classes: 2", StringComparison.Ordinal);
         var spec = JobSpecLoader.Parse(text);
 
         Assert.Equal(("resnet50", "saol", "imagefolder", 224), (spec.Model.Backbone, spec.Model.Head, spec.Dataset.Kind, spec.Dataset.ImageSize));
