@@ -120,6 +120,9 @@ public sealed class ImageFolderSpecTests : IDisposable
         var back = JobSpecMapping.FromProto(proto);
         Assert.Equal(spec.DatasetDescriptor(), back.DatasetDescriptor());
         Assert.Equal(JobSpecMapping.ToProto(back), proto);
+        // The canonical JSON (stored by the coordinator, embedded in checkpoints) parses back to the same spec.
+        var json = JobSpecLoader.ToJson(back);
+        Assert.Equal(json, JobSpecLoader.ToJson(JobSpecLoader.Parse(json)));
     }
 
     [Fact]
