@@ -52,12 +52,8 @@ public sealed partial class DistributedJobTests : IDisposable
     [Fact]
     public async Task Job_TwoWorkersOverGrpc_CompletesWithTheSummary_AndANewJobResumesFromItsCheckpoint()
     {
-        await using var store = StateStore.CreateInMemory();
-        var options = new CoordinatorOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(200), WorkerLease = TimeSpan.FromSeconds(10), MonitorInterval = TimeSpan.FromMilliseconds(200), MetricsPort = 0 };
-        await using var server = new CoordinatorServer(store, new RpcServerOptions { ListenAddress = System.Net.IPAddress.Loopback, Port = 0 }, options);
-        await server.StartAsync().DefaultTimeout();
-        using var channel = RpcChannel.ForAddress(server.Address);
-        var client = new Pb.CoordinatorService.CoordinatorServiceClient(channel);
+        await using var coordinator = await LoopbackCoordinator.StartAsync(LoopbackCoordinator.Fast(metricsPort: 0));
+        var (server, client) = (coordinator.Server, coordinator.Client);
 
         var job = (await client.SubmitJobAsync(new Pb.SubmitJobRequest { Spec = JobSpecMapping.ToProto(Spec()) }).ResponseAsync.DefaultTimeout()).Job;
         Assert.Equal(Pb.JobState.Pending, job.State);
@@ -95,12 +91,8 @@ public sealed partial class DistributedJobTests : IDisposable
     [Fact]
     public async Task ElasticJob_WorkerCrashes_GoesOnWithTheOtherFromTheNewestCheckpoint()
     {
-        await using var store = StateStore.CreateInMemory();
-        var options = new CoordinatorOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(200), WorkerLease = TimeSpan.FromSeconds(10), MonitorInterval = TimeSpan.FromMilliseconds(200) };
-        await using var server = new CoordinatorServer(store, new RpcServerOptions { ListenAddress = System.Net.IPAddress.Loopback, Port = 0 }, options);
-        await server.StartAsync().DefaultTimeout();
-        using var channel = RpcChannel.ForAddress(server.Address);
-        var client = new Pb.CoordinatorService.CoordinatorServiceClient(channel);
+        await using var coordinator = await LoopbackCoordinator.StartAsync();
+        var (server, client) = (coordinator.Server, coordinator.Client);
         var spec = Spec();
         spec.Training.Epochs = 3;
         spec.Cluster.Elastic = true;
@@ -157,9 +149,10 @@ public sealed partial class DistributedJobTests : IDisposable
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
     }
 
-    private static async Task<Pb.Job> RunWorkersAsync(Uri coordinator, string jobId, Pb.CoordinatorService.CoordinatorServiceClient client)
+    /// <summary>Runs <paramref name="workers"/> worker hosts on the job until it ends; checks their metrics; returns the job's last state.</summary>
+    internal static async Task<Pb.Job> RunWorkersAsync(Uri coordinator, string jobId, Pb.CoordinatorService.CoordinatorServiceClient client, int workers = 2)
     {
-        var hosts = Enumerable.Range(0, 2).Select(_ => new WorkerHost(new WorkerOptions { Coordinator = coordinator, JobId = jobId, PeerTimeout = TimeSpan.FromSeconds(30), MetricsPort = 0 })).ToList();
+        var hosts = Enumerable.Range(0, workers).Select(_ => new WorkerHost(new WorkerOptions { Coordinator = coordinator, JobId = jobId, PeerTimeout = TimeSpan.FromSeconds(30), MetricsPort = 0, LoaderThreads = 2 })).ToList();
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));

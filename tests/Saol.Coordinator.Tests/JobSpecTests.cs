@@ -67,7 +67,7 @@ public sealed class JobSpecTests
     [InlineData("training:\n  epochs: 0\ndataset:\n  kind: synthetic", "training.epochs", "must be > 0")]
     [InlineData("training:\n  schedule: linear\ndataset:\n  kind: synthetic", "training.schedule", "unknown schedule")]
     [InlineData("checkpoint:\n  keep_last: -1\ndataset:\n  kind: synthetic", "checkpoint.keep_last", "must be >= 0")]
-    [InlineData("dataset:\n  kind: imagenet", "dataset.kind", "unknown data set")]
+    [InlineData("dataset:\n  kind: cifar10", "dataset.kind", "unknown data set")]
     public void Parse_BadField_IsRefusedNamingTheField(string yaml, string field, string message)
     {
         var e = Assert.Throws<JobSpecException>(() => JobSpecLoader.Parse(yaml));

@@ -196,7 +196,7 @@ public sealed class TrainingRunTests : IDisposable
         Assert.Equal(4, restored.LossHistory.Count);
     }
 
-    private sealed class RecordingEvents : ITrainingEvents
+    internal sealed class RecordingEvents : ITrainingEvents
     {
         public List<StepReport> Steps { get; } = [];
 

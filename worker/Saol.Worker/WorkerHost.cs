@@ -228,7 +228,7 @@ public sealed class WorkerHost : IAsyncDisposable
             Saol.Torch.torch.manual_seed(spec.Seed);
             using var network = _networkFactory(spec, train);
             using var events = new SessionEvents(this, assignment, cancellationToken);
-            using var trainer = new Trainer(new TrainerSetup(assignment.JobId, spec, specJson, assignment.Rank, shard, totalSteps), network, train, test, ring, events);
+            using var trainer = new Trainer(new TrainerSetup(assignment.JobId, spec, specJson, assignment.Rank, shard, totalSteps), network, train, test, ring, events, loaderThreads: _options.LoaderThreads);
             if (assignment.ResumeFrom is { Path.Length: > 0 } resume)
             {
                 trainer.Restore(CheckpointDirectory.Open(resume.Path, resume.ManifestSha256));

@@ -27,6 +27,9 @@ public sealed class WorkerOptions
     /// <summary>Serves Prometheus metrics on this port at /metrics (0 picks a free one; null: none). Defaults to null.</summary>
     public int? MetricsPort { get; set; }
 
+    /// <summary>JPEGs an image-folder data set decodes at once per loader (0 = the processor count). Defaults to 0.</summary>
+    public int LoaderThreads { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -45,6 +48,10 @@ public sealed class WorkerOptions
         if (Devices < 1)
         {
             throw new ArgumentException($"{nameof(Devices)} must be at least 1, got {Devices}");
+        }
+        if (LoaderThreads < 0)
+        {
+            throw new ArgumentException($"{nameof(LoaderThreads)} must be at least 0 (0 = the processor count), got {LoaderThreads}");
         }
         if (string.IsNullOrWhiteSpace(AdvertiseHost))
         {

@@ -17,9 +17,10 @@ internal static class WorkerCommand
         var devices = new Option<int>("--devices") { Description = "Devices (CPU replicas or GPUs) to train on", DefaultValueFactory = _ => 1 };
         var timeout = new Option<double>("--peer-timeout-seconds") { Description = "A ring peer silent this long fails the step", DefaultValueFactory = _ => 60 };
         var metrics = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics on this port at /metrics (0 picks a free one)" };
+        var loaderThreads = new Option<int>("--loader-threads") { Description = "JPEGs an image-folder data set decodes at once (0 = the processor count)" };
         var command = new Command("worker", "Run a worker: register with the coordinator, train assignments, report progress and checkpoints")
         {
-            job, port, host, devices, timeout, metrics,
+            job, port, host, devices, timeout, metrics, loaderThreads,
         };
         command.WithConnection();
         command.SetAction(async (parse, ct) =>
@@ -37,6 +38,7 @@ internal static class WorkerCommand
                 BearerToken = parse.GetValue(CoordinatorConnection.Token),
                 PeerTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
                 MetricsPort = parse.GetValue(metrics),
+                LoaderThreads = parse.GetValue(loaderThreads),
             };
             try
             {

@@ -541,7 +541,8 @@ public sealed class JobCoordinator
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
-            throw new JobSpecException([new JobSpecError("dataset.path", e.Message)]);
+            var field = JobSpecLoader.CanonicalKind(spec.Dataset.Kind) == "imagefolder" ? "dataset.train_path" : "dataset.path";
+            throw new JobSpecException([new JobSpecError(field, e.Message)]);
         }
         if (spec.Training.GlobalBatch > count)
         {

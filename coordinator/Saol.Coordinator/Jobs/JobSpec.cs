@@ -45,16 +45,34 @@ public sealed class ModelSpec
 
     /// <summary>Freezes BatchNorm (eval-mode statistics) during training; used by exactness checks. Defaults to false.</summary>
     public bool FreezeBatchNorm { get; set; }
+
+    /// <summary>The classes K; 0 takes the data set's count, any other value must equal it. Defaults to 0.</summary>
+    public int NumClasses { get; set; }
 }
 
 /// <summary>The data set of a job.</summary>
 public sealed class DatasetSpec
 {
-    /// <summary>"fashion-mnist" or "synthetic". Defaults to "fashion-mnist".</summary>
+    /// <summary>"fashion-mnist", "synthetic" or "imagefolder" ("imagenet" is read as "imagefolder"). Defaults to "fashion-mnist".</summary>
     public string Kind { get; set; } = "fashion-mnist";
 
-    /// <summary>The directory holding the IDX files (fashion-mnist). Defaults to /usr/share/datasets/fashion-mnist.</summary>
+    /// <summary>The directory holding the IDX files (fashion-mnist), or the root holding train/ and val/ (imagefolder). Defaults to /usr/share/datasets/fashion-mnist.</summary>
     public string? Path { get; set; } = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>The training split of an imagefolder data set (one sub-directory of JPEGs per class); null for <see cref="Path"/>/train. Defaults to null.</summary>
+    public string? TrainPath { get; set; }
+
+    /// <summary>The validation split of an imagefolder data set, with the same class sub-directories; null for <see cref="Path"/>/val. Defaults to null.</summary>
+    public string? ValPath { get; set; }
+
+    /// <summary>Side of the imagefolder crops (RandomResizedCrop in training, CenterCrop after a resize to side·8/7 in evaluation). Defaults to 224.</summary>
+    public int ImageSize { get; set; } = 224;
+
+    /// <summary>Per-channel (R, G, B) normalisation mean of imagefolder images; empty for ImageNet's (0.485, 0.456, 0.406). Defaults to empty.</summary>
+    public List<float> Mean { get; set; } = [];
+
+    /// <summary>Per-channel (R, G, B) normalisation standard deviation of imagefolder images; empty for ImageNet's (0.229, 0.224, 0.225). Defaults to empty.</summary>
+    public List<float> Std { get; set; } = [];
 
     /// <summary>Uses only the first N training images (0 = all). Defaults to 0.</summary>
     public int TrainLimit { get; set; }

@@ -10,7 +10,30 @@ public static class JobSpecExtensions
     {
         ArgumentNullException.ThrowIfNull(spec);
         var d = spec.Dataset;
-        return new DatasetDescriptor(d.Kind, d.Path, d.TrainLimit, d.TestLimit, spec.Seed, d.SyntheticTrainSize, d.SyntheticTestSize, d.SyntheticImageSize, d.SyntheticClasses);
+        if (JobSpecLoader.CanonicalKind(d.Kind) != "imagefolder")
+        {
+            return new DatasetDescriptor(d.Kind, d.Path, d.TrainLimit, d.TestLimit, spec.Seed, d.SyntheticTrainSize, d.SyntheticTestSize, d.SyntheticImageSize, d.SyntheticClasses);
+        }
+        var (train, val) = d.ImageFolderSplits();
+        // The synthetic fields mean nothing here; zeros keep equal image folders equal (the worker caches by descriptor).
+        return new DatasetDescriptor("imagefolder", train, d.TrainLimit, d.TestLimit, spec.Seed, 0, 0, 0, 0)
+        {
+            ValPath = val,
+            ImageSize = d.ImageSize,
+            Mean = d.Mean is [var mr, var mg, var mb] ? (mr, mg, mb) : null,
+            Std = d.Std is [var sr, var sg, var sb] ? (sr, sg, sb) : null,
+        };
+    }
+
+    /// <summary>
+    /// The training and validation directories of an imagefolder data set: <see cref="DatasetSpec.TrainPath"/>
+    /// and <see cref="DatasetSpec.ValPath"/>, else train/ and val/ under <see cref="DatasetSpec.Path"/>; null when neither is set.
+    /// </summary>
+    public static (string? Train, string? Val) ImageFolderSplits(this DatasetSpec data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        string? Under(string split) => string.IsNullOrWhiteSpace(data.Path) ? null : Path.Combine(data.Path, split);
+        return (string.IsNullOrWhiteSpace(data.TrainPath) ? Under("train") : data.TrainPath, string.IsNullOrWhiteSpace(data.ValPath) ? Under("val") : data.ValPath);
     }
 
     /// <summary>The per-device batch of a full generation: the most an elastic generation may put on one device.</summary>

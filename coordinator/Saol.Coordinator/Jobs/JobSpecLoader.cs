@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Saol.Data.ImageFolder;
 using Saol.Models;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
@@ -18,7 +19,13 @@ public static class JobSpecLoader
     public static IReadOnlySet<string> KnownHeads { get; } = new HashSet<string>(StringComparer.Ordinal) { "saol", "gapfc" };
 
     /// <summary>The data sets the workers can read.</summary>
-    public static IReadOnlySet<string> KnownDatasets { get; } = new HashSet<string>(StringComparer.Ordinal) { "fashion-mnist", "synthetic" };
+    public static IReadOnlySet<string> KnownDatasets { get; } = new HashSet<string>(StringComparer.Ordinal) { "fashion-mnist", "synthetic", "imagefolder" };
+
+    /// <summary>The smallest and largest imagefolder crop side: five stride-2 stages leave a 1×1 map at 32; beyond 1024 a batch no longer fits.</summary>
+    public const int MinImageSize = 32, MaxImageSize = 1024;
+
+    /// <summary>The name a data-set kind is known by: "imagenet" (the ImageNet tree in ImageFolder layout) is "imagefolder", the rest are themselves.</summary>
+    public static string CanonicalKind(string? kind) => kind == "imagenet" ? "imagefolder" : kind ?? "";
 
     private static readonly IDeserializer s_yaml = new DeserializerBuilder()
         .WithNamingConvention(UnderscoredNamingConvention.Instance)
@@ -48,6 +55,7 @@ public static class JobSpecLoader
             throw new JobSpecException([new JobSpecError($"line {e.Start.Line.ToString(CultureInfo.InvariantCulture)}", inner)]);
         }
         spec ??= new JobSpec();
+        spec.Dataset.Kind = CanonicalKind(spec.Dataset.Kind);
         Validate(spec);
         return spec;
     }
@@ -85,14 +93,25 @@ public static class JobSpecLoader
         Require(KnownHeads.Contains(spec.Model.Head), "model.head", $"unknown head '{spec.Model.Head}' (known: {string.Join(", ", KnownHeads)})");
 
         var data = spec.Dataset;
-        Require(KnownDatasets.Contains(data.Kind), "dataset.kind", $"unknown data set '{data.Kind}' (known: {string.Join(", ", KnownDatasets)})");
-        if (data.Kind == "fashion-mnist")
+        var kind = CanonicalKind(data.Kind);
+        Require(KnownDatasets.Contains(kind), "dataset.kind", $"unknown data set '{data.Kind}' (known: {string.Join(", ", KnownDatasets)}, and imagenet for imagefolder)");
+        Require(spec.Model.NumClasses >= 0, "model.num_classes", "must be >= 0 (0 takes the data set's classes)");
+        if (kind == "imagefolder")
+        {
+            ValidateImageFolder(spec, errors);
+        }
+        else if (kind is "fashion-mnist" or "synthetic" && spec.Model.NumClasses > 0 && errors.Count == 0)
+        {
+            var classes = spec.DatasetDescriptor().Shape().Classes;
+            Require(spec.Model.NumClasses == classes, "model.num_classes", $"the {kind} data set has {classes} classes, got {spec.Model.NumClasses}");
+        }
+        if (kind == "fashion-mnist")
         {
             Require(!string.IsNullOrWhiteSpace(data.Path) && Directory.Exists(data.Path), "dataset.path", $"data set directory '{data.Path}' does not exist");
         }
         Require(data.TrainLimit >= 0, "dataset.train_limit", "must be >= 0");
         Require(data.TestLimit >= 0, "dataset.test_limit", "must be >= 0");
-        if (data.Kind == "synthetic")
+        if (kind == "synthetic")
         {
             Require(data.SyntheticTrainSize > 0, "dataset.synthetic_train_size", "must be > 0");
             Require(data.SyntheticTestSize > 0, "dataset.synthetic_test_size", "must be > 0");
@@ -159,6 +178,64 @@ public static class JobSpecLoader
         if (errors.Count > 0)
         {
             throw new JobSpecException(errors);
+        }
+    }
+
+    private static void ValidateImageFolder(JobSpec spec, List<JobSpecError> errors)
+    {
+        var data = spec.Dataset;
+        var (train, val) = data.ImageFolderSplits();
+        var trainClasses = FindClasses(train, "dataset.train_path", errors);
+        var valClasses = FindClasses(val, "dataset.val_path", errors);
+        if (trainClasses is not null && valClasses is not null && !trainClasses.SequenceEqual(valClasses, StringComparer.Ordinal))
+        {
+            static string Few(IEnumerable<string> names)
+            {
+                var list = names.ToList();
+                return list.Count == 0 ? "none" : string.Join(", ", list.Take(5)) + (list.Count > 5 ? $" … ({list.Count} in all)" : "");
+            }
+            errors.Add(new JobSpecError("dataset.val_path",
+                $"the classes of '{val}' ({valClasses.Count}) differ from those of '{train}' ({trainClasses.Count}): only in train: {Few(trainClasses.Except(valClasses))}; only in val: {Few(valClasses.Except(trainClasses))}"
+                + " (the validation images must be sorted into the same class sub-directories)"));
+        }
+        if (trainClasses is not null && spec.Model.NumClasses > 0 && spec.Model.NumClasses != trainClasses.Count)
+        {
+            errors.Add(new JobSpecError("model.num_classes", $"the training split '{train}' has {trainClasses.Count} classes, got {spec.Model.NumClasses}"));
+        }
+        if (data.ImageSize is < MinImageSize or > MaxImageSize)
+        {
+            errors.Add(new JobSpecError("dataset.image_size", $"must be between {MinImageSize} and {MaxImageSize} pixels, got {data.ImageSize}"));
+        }
+        if (data.Mean.Count is not (0 or 3) || data.Mean.Any(m => !float.IsFinite(m)))
+        {
+            errors.Add(new JobSpecError("dataset.mean", $"needs 3 finite values (R, G, B) or none for ImageNet's, got {data.Mean.Count}"));
+        }
+        if (data.Std.Count is not (0 or 3) || data.Std.Any(s => !(s > 0) || !float.IsFinite(s)))
+        {
+            errors.Add(new JobSpecError("dataset.std", $"needs 3 positive finite values (R, G, B) or none for ImageNet's, got {data.Std.Count}"));
+        }
+    }
+
+    private static IReadOnlyList<string>? FindClasses(string? directory, string field, List<JobSpecError> errors)
+    {
+        if (directory is null)
+        {
+            errors.Add(new JobSpecError(field, $"not set: give {field} or dataset.path (whose {(field.EndsWith("train_path", StringComparison.Ordinal) ? "train" : "val")}/ sub-directory is used)"));
+            return null;
+        }
+        if (!Directory.Exists(directory))
+        {
+            errors.Add(new JobSpecError(field, $"image directory '{directory}' does not exist"));
+            return null;
+        }
+        try
+        {
+            return ImageFolderDataset.FindClasses(directory);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            errors.Add(new JobSpecError(field, e.Message));
+            return null;
         }
     }
 }

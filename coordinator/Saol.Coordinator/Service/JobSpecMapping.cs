@@ -32,16 +32,7 @@ public static class JobSpecMapping
                 ZeroGammaInit = true,
                 FreezeBatchNorm = spec.Model.FreezeBatchNorm,
             },
-            Dataset = new Pb.DatasetSpec
-            {
-                Format = spec.Dataset.Kind == "synthetic" ? Pb.DatasetFormat.Synthetic : Pb.DatasetFormat.MnistIdx,
-                TrainPath = spec.Dataset.Kind == "synthetic" ? "" : spec.Dataset.Path ?? "",
-                ValPath = spec.Dataset.Kind == "synthetic" ? "" : spec.Dataset.Path ?? "",
-                SyntheticSamples = spec.Dataset.SyntheticTrainSize,
-                SyntheticValSamples = spec.Dataset.SyntheticTestSize,
-                TrainLimit = spec.Dataset.TrainLimit,
-                ValLimit = spec.Dataset.TestLimit,
-            },
+            Dataset = Dataset(spec),
             GlobalBatchSize = spec.Training.GlobalBatch,
             Epochs = spec.Training.Epochs,
             MaxSteps = spec.Training.MaxSteps,
@@ -95,11 +86,20 @@ public static class JobSpecMapping
         {
             Pb.DatasetFormat.MnistIdx => "fashion-mnist",
             Pb.DatasetFormat.Synthetic => "synthetic",
+            Pb.DatasetFormat.ImageFolder => "imagefolder",
             _ => null,
         };
         if (kind is null)
         {
-            errors.Add(new JobSpecError("dataset.format", $"unsupported data set format {data.Format} (supported: MNIST_IDX, SYNTHETIC)"));
+            errors.Add(new JobSpecError("dataset.format", $"unsupported data set format {data.Format} (supported: MNIST_IDX, IMAGE_FOLDER, SYNTHETIC)"));
+        }
+        if (kind == "imagefolder" && model.InChannels != 3)
+        {
+            errors.Add(new JobSpecError("model.in_channels", $"image folders are decoded as RGB: must be 3, got {model.InChannels}"));
+        }
+        if (kind == "imagefolder" && model.NumClasses <= 0)
+        {
+            errors.Add(new JobSpecError("model.num_classes", $"must be the class count of the training split, got {model.NumClasses}"));
         }
         if (lr.Decay == Pb.LrDecay.Step && lr.StepGamma != 0 && Math.Abs(lr.StepGamma - 0.1) > 1e-12)
         {
@@ -122,11 +122,17 @@ public static class JobSpecMapping
                 Backbone = model.Architecture,
                 Head = (model.EvalHead == Pb.HeadKind.Unspecified ? model.Head : model.EvalHead) == Pb.HeadKind.GapFc ? "gapfc" : "saol",
                 FreezeBatchNorm = model.FreezeBatchNorm,
+                NumClasses = kind == "imagefolder" ? model.NumClasses : 0,
             },
             Dataset = new DatasetSpec
             {
                 Kind = kind!,
-                Path = kind == "synthetic" ? null : data.TrainPath,
+                Path = kind switch { "synthetic" => null, "imagefolder" => null, _ => data.TrainPath },
+                TrainPath = kind == "imagefolder" ? data.TrainPath : null,
+                ValPath = kind == "imagefolder" ? data.ValPath : null,
+                ImageSize = kind == "imagefolder" ? model.ImageSize : new DatasetSpec().ImageSize,
+                Mean = [.. data.Mean],
+                Std = [.. data.Std],
                 TrainLimit = checked((int)data.TrainLimit),
                 TestLimit = checked((int)data.ValLimit),
                 SyntheticTrainSize = checked((int)data.SyntheticSamples),
@@ -193,6 +199,40 @@ public static class JobSpecMapping
         }
         JobSpecLoader.Validate(spec);
         return spec;
+    }
+
+    private static Pb.DatasetSpec Dataset(JobSpec spec)
+    {
+        var d = spec.Dataset;
+        var kind = JobSpecLoader.CanonicalKind(d.Kind);
+        var result = new Pb.DatasetSpec
+        {
+            Format = kind switch
+            {
+                "synthetic" => Pb.DatasetFormat.Synthetic,
+                "imagefolder" => Pb.DatasetFormat.ImageFolder,
+                _ => Pb.DatasetFormat.MnistIdx,
+            },
+            SyntheticSamples = d.SyntheticTrainSize,
+            SyntheticValSamples = d.SyntheticTestSize,
+            TrainLimit = d.TrainLimit,
+            ValLimit = d.TestLimit,
+        };
+        switch (kind)
+        {
+            case "imagefolder":
+                var (train, val) = d.ImageFolderSplits();
+                result.TrainPath = train ?? "";
+                result.ValPath = val ?? "";
+                result.Mean.Add(d.Mean);
+                result.Std.Add(d.Std);
+                break;
+            case "fashion-mnist":
+                result.TrainPath = d.Path ?? "";
+                result.ValPath = d.Path ?? "";
+                break;
+        }
+        return result;
     }
 
     private static Pb.HeadKind Head(string head) => head == "gapfc" ? Pb.HeadKind.GapFc : Pb.HeadKind.Saol;

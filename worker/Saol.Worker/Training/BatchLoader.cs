@@ -1,25 +1,29 @@
 using Saol.Data;
+using Saol.Data.ImageFolder;
 using Saol.Torch;
 
 namespace Saol.Worker.Training;
 
-/// <summary>Copies images and labels of chosen indices into batch tensors (NCHW float32, int64 labels).</summary>
-internal sealed class BatchLoader(IImageDataset dataset)
+/// <summary>
+/// Reads the images and labels of chosen indices into batch tensors (NCHW float32, int64 labels).
+/// Decoded data sets (image folders) are read by <see cref="ImageBatchLoader"/>, up to
+/// <c>threads</c> JPEGs at once, with the augmentation of the batch's epoch; in-memory data sets
+/// (Fashion-MNIST, synthetic) are copied on the calling thread, where threads would only add overhead.
+/// </summary>
+internal sealed class BatchLoader(IImageDataset dataset, int threads)
 {
-    private readonly int _imageSize = dataset.Channels * dataset.Height * dataset.Width;
+    private readonly ImageBatchLoader _loader = new(dataset, dataset is IAugmentedImageDataset ? threads : 1);
 
     public IImageDataset Dataset => dataset;
 
-    public (Tensor Images, Tensor Labels) Load(ReadOnlySpan<int> indices)
+    /// <summary>The images decoded at once.</summary>
+    public int Threads => _loader.Threads;
+
+    /// <summary>Reads a batch; <paramref name="epoch"/> selects the random augmentation of an augmented data set (ignored by the others).</summary>
+    public (Tensor Images, Tensor Labels) Load(ReadOnlySpan<int> indices, int epoch)
     {
-        var pixels = new float[indices.Length * _imageSize];
-        var labels = new long[indices.Length];
-        for (var i = 0; i < indices.Length; i++)
-        {
-            dataset.ReadImage(indices[i], pixels.AsSpan(i * _imageSize, _imageSize));
-            labels[i] = dataset.Label(indices[i]);
-        }
-        var images = torch.tensor<float>(pixels, [indices.Length, dataset.Channels, dataset.Height, dataset.Width]);
-        return (images, torch.tensor<long>(labels, [indices.Length]));
+        var batch = _loader.Load(indices, epoch);
+        var images = torch.tensor<float>(batch.Pixels, [batch.Count, batch.Channels, batch.Height, batch.Width]);
+        return (images, torch.tensor<long>(batch.Labels, [batch.Count]));
     }
 }

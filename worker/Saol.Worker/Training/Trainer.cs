@@ -42,13 +42,14 @@ internal sealed class Trainer : IDisposable
     private readonly bool _ownsNetwork;
     private long _step;
 
-    public Trainer(TrainerSetup setup, ITrainingNetwork network, IImageDataset train, IImageDataset test, IAllReduce? ring, ITrainingEvents events, bool ownsNetwork = false)
+    // loaderThreads: images an image-folder loader decodes at once (0 = the processor count).
+    public Trainer(TrainerSetup setup, ITrainingNetwork network, IImageDataset train, IImageDataset test, IAllReduce? ring, ITrainingEvents events, bool ownsNetwork = false, int loaderThreads = 0)
     {
         _setup = setup;
         _ownsNetwork = ownsNetwork;
         _network = network;
-        _train = new BatchLoader(train);
-        _test = new BatchLoader(test);
+        _train = new BatchLoader(train, loaderThreads);
+        _test = new BatchLoader(test, loaderThreads);
         _ring = ring;
         _events = events;
         var worldSize = setup.Shard.Workers;
@@ -140,7 +141,9 @@ internal sealed class Trainer : IDisposable
                 using var scope = torch.NewDisposeScope();
                 var seed = SplitMix64.Mix(spec.Seed, _step, _setup.Rank, micro);
                 torch.manual_seed(unchecked((long)seed));
-                var (images, labels) = _train.Load(order.AsSpan((inEpoch * perRank) + (micro * shard.PerDeviceBatch), shard.PerDeviceBatch));
+                // The epoch picks the random crops and flips of an augmented data set: a pure function of
+                // (seed, epoch, index), so they change every epoch and replay exactly after a resume.
+                var (images, labels) = _train.Load(order.AsSpan((inEpoch * perRank) + (micro * shard.PerDeviceBatch), shard.PerDeviceBatch), epoch);
                 var loss = _network.Loss(images, labels, seed);
                 // Each micro-batch's mean loss weighs 1/(G·A): the sum is the mean over this rank's images.
                 var scaled = loss.div(microBatches);
@@ -227,7 +230,7 @@ internal sealed class Trainer : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
-            var (images, labels) = _test.Load(mine.AsSpan(start, Math.Min(batch, mine.Length - start)));
+            var (images, labels) = _test.Load(mine.AsSpan(start, Math.Min(batch, mine.Length - start)), epoch);
             var (saol, gapfc) = _network.Predict(images);
             counts[0] += saol.eq(labels).sum().item<long>();
             counts[1] += gapfc.eq(labels).sum().item<long>();
