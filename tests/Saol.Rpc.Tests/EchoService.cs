@@ -17,6 +17,9 @@ internal sealed class EchoService : Echo.EchoBase
     /// <summary>Request header that makes ClientStream and Duplex refuse the call at once (a trailers-only response).</summary>
     public const string RefuseHeader = "refuse-at-once";
 
+    /// <summary>Request header that makes ClientStream send response headers (this key, value "sent") before reading anything.</summary>
+    public const string HeadersFirstHeader = "headers-first";
+
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _endings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _waits = new(StringComparer.Ordinal);
 
@@ -46,6 +49,10 @@ internal sealed class EchoService : Echo.EchoBase
     public override async Task<EchoReply> ClientStream(IAsyncStreamReader<EchoRequest> requestStream, ServerCallContext context)
     {
         RefuseIfAsked(context);
+        if (context.RequestHeaders.Get(HeadersFirstHeader) is not null)
+        {
+            await context.WriteResponseHeadersAsync(new Metadata { { HeadersFirstHeader, "sent" } });
+        }
         var texts = new List<string>();
         long total = 0;
         await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
