@@ -191,6 +191,36 @@ public abstract class CallShapeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClientStream_RefusedAtOnceWithRequestStreamLeftOpen_LaterCallsOnTheChannelComplete()
+    {
+        var client = Server.Client();
+        var refuse = new Metadata { { EchoService.RefuseHeader, "1" } };
+
+        // Each refused call's request stream is left open (never completed), as a ring link's is.
+        for (var i = 0; i < 3; i++)
+        {
+            using var refused = client.ClientStream(refuse);
+            var ex = await Assert.ThrowsAsync<RpcException>(() => refused.ResponseAsync).DefaultTimeout();
+            Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
+        }
+        var reply = await EchoService.ClientStreamAbcAsync(client).DefaultTimeout();
+
+        Assert.Equal("a,b,c", reply.Text);
+    }
+
+    [Fact]
+    public async Task ClientStream_RefusedAtOnceThenWrittenTo_WriteFailsWithTheStatus()
+    {
+        var client = Server.Client();
+        using var refused = client.ClientStream(new Metadata { { EchoService.RefuseHeader, "1" } });
+        await Assert.ThrowsAsync<RpcException>(() => refused.ResponseAsync).DefaultTimeout();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => refused.RequestStream.WriteAsync(new EchoRequest { Text = "late" })).DefaultTimeout();
+
+        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
+    }
+
+    [Fact]
     public async Task Unary_PayloadWrappedWithoutCopy_ArrivesIntact()
     {
         var buffer = new byte[2 << 20];

@@ -8,10 +8,17 @@ namespace Saol.Rpc.Tests;
 /// The test server's Echo implementation. Request metadata with an <c>x-</c> key comes back as
 /// response headers; every call ends with trailers <c>x-trailer</c> and <c>x-trailer-bin</c>. When a
 /// call's cancellation token fires, whether it was the deadline is recorded per request text.
+/// A streaming call with the <see cref="RefuseHeader"/> header fails with UNAVAILABLE before reading anything.
 /// </summary>
 internal sealed class EchoService : Echo.EchoBase
 {
     public static readonly byte[] TrailerBytes = [0, 1, 2, 250, 255];
+
+    /// <summary>Request header that makes ClientStream and Duplex refuse the call at once (a trailers-only response).</summary>
+    public const string RefuseHeader = "refuse-at-once";
+
+    /// <summary>Request header that makes ClientStream send response headers (this key, value "sent") before reading anything.</summary>
+    public const string HeadersFirstHeader = "headers-first";
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _endings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _waits = new(StringComparer.Ordinal);
@@ -41,6 +48,11 @@ internal sealed class EchoService : Echo.EchoBase
 
     public override async Task<EchoReply> ClientStream(IAsyncStreamReader<EchoRequest> requestStream, ServerCallContext context)
     {
+        RefuseIfAsked(context);
+        if (context.RequestHeaders.Get(HeadersFirstHeader) is not null)
+        {
+            await context.WriteResponseHeadersAsync(new Metadata { { HeadersFirstHeader, "sent" } });
+        }
         var texts = new List<string>();
         long total = 0;
         await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
@@ -58,6 +70,7 @@ internal sealed class EchoService : Echo.EchoBase
 
     public override async Task Duplex(IAsyncStreamReader<EchoRequest> requestStream, IServerStreamWriter<EchoReply> responseStream, ServerCallContext context)
     {
+        RefuseIfAsked(context);
         var index = 0;
         await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
         {
@@ -67,6 +80,14 @@ internal sealed class EchoService : Echo.EchoBase
             }
             await DelayAsync(request, context);
             await responseStream.WriteAsync(Reply(request, index++));
+        }
+    }
+
+    private static void RefuseIfAsked(ServerCallContext context)
+    {
+        if (context.RequestHeaders.Get(RefuseHeader) is not null)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "refused at once"));
         }
     }
 

@@ -134,7 +134,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState, IDispo
         catch (Exception ex)
         {
             // A failed write means the call is over: report the call's status, not the transport's symptom.
-            throw CallEndedOr(ex);
+            throw CallEndedOr(ex, cancellationToken);
         }
         finally
         {
@@ -271,7 +271,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState, IDispo
         }
         catch (Exception ex) when (ex is not RpcException || _status is null)
         {
-            throw Fail(ex, cancellationToken);
+            throw Fail(ex, operationToken: cancellationToken);
         }
         var status = _status!.Value;
         Cleanup();
@@ -354,17 +354,20 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState, IDispo
         }
     }
 
-    /// <summary>Turns any failure into the call's final status and the exception to throw.</summary>
-    private RpcException Fail(Exception ex, CancellationToken readToken = default)
+    /// <summary>
+    /// Turns any failure into the call's final status and the exception to throw.
+    /// <paramref name="operationToken"/> is the token of the read or write that failed.
+    /// </summary>
+    private RpcException Fail(Exception ex, string operation = "Reading the response stream", CancellationToken operationToken = default)
     {
         var status = ex switch
         {
             RpcException rpc => rpc.Status,
-            _ when readToken.IsCancellationRequested && !_cts.IsCancellationRequested => new Status(StatusCode.Cancelled, "Reading the response stream was cancelled.", ex),
+            _ when operationToken.IsCancellationRequested && !_cts.IsCancellationRequested => new Status(StatusCode.Cancelled, operation + " was cancelled.", ex),
             _ when _options.CancellationToken.IsCancellationRequested => new Status(StatusCode.Cancelled, "Call canceled by the client.", ex),
             _ when _disposed => new Status(StatusCode.Cancelled, "gRPC call disposed.", ex),
             _ when _cts.IsCancellationRequested && DateTime.UtcNow >= _deadline.AddMilliseconds(-50) => new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded", ex),
-            _ => FromTransportFailure(ex),
+            _ => FromTransportFailure(ex, _cts.IsCancellationRequested),
         };
         var trailers = ex is RpcException { Trailers: var t } ? t : Metadata.Empty;
         SetStatus(status, trailers);
@@ -374,15 +377,18 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState, IDispo
         return ex is RpcException same && same.Status == final ? same : new RpcException(final, _trailers!);
     }
 
-    private Exception CallEndedOr(Exception ex) => ex switch
+    // Usage errors are thrown before a write starts; anything a write throws (HttpClient's
+    // ObjectDisposedException for a request stream it closed after the connection broke is an
+    // InvalidOperationException too) is the call ending.
+    private RpcException CallEndedOr(Exception ex, CancellationToken writeToken) => ex switch
     {
-        RpcException rpc => Fail(rpc),
-        InvalidOperationException => ex,
+        RpcException rpc => Fail(rpc, operationToken: writeToken),
         _ when _status is { } status => new RpcException(status, _trailers ?? Metadata.Empty),
-        _ => Fail(ex),
+        _ => Fail(ex, "Writing the request stream", writeToken),
     };
 
-    private static Status FromTransportFailure(Exception ex)
+    /// <summary>A failure nobody on this side asked for: the connection, stream or server broke.</summary>
+    private static Status FromTransportFailure(Exception ex, bool callCancelled)
     {
         for (var e = ex; e is not null; e = e.InnerException)
         {
@@ -394,7 +400,10 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState, IDispo
         return ex switch
         {
             HttpRequestException or IOException => new Status(StatusCode.Unavailable, "Error connecting to the server or reading its response: " + ex.Message, ex),
-            OperationCanceledException => new Status(StatusCode.Cancelled, "The call was cancelled.", ex),
+            OperationCanceledException when callCancelled => new Status(StatusCode.Cancelled, "The call was cancelled.", ex),
+            // HttpClient cancels and disposes a request stream whose connection broke (the peer
+            // died or reset it): to the caller that is the server becoming unreachable.
+            OperationCanceledException or ObjectDisposedException => new Status(StatusCode.Unavailable, "The connection to the server was lost: " + ex.Message, ex),
             _ => new Status(StatusCode.Internal, "Error running the call: " + ex.Message, ex),
         };
     }

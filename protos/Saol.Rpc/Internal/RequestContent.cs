@@ -83,6 +83,10 @@ internal sealed class StreamingRequestContent : HttpContent
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
+        // HttpClient buffers the HEADERS frame of a request with a body until the body's first
+        // write; a caller that writes nothing and waits for the answer (a server that refuses the
+        // call at once, or answers before reading) would wait forever with the call unseen.
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
         _writer.TrySetResult(writer);
         await _completed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
