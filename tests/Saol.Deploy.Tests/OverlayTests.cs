@@ -69,17 +69,25 @@ public sealed class OverlayTests
         var mounts = worker.Containers.Single().Maps("volumeMounts").Select(m => m.Str("mountPath")!).ToList();
         Assert.Contains(mounts, m => ((string)spec.At("checkpoint.directory")!).StartsWith(m + "/", StringComparison.Ordinal));
         Assert.Contains(mounts, m => ((string)spec.At("dataset.path")!).StartsWith(m + "/", StringComparison.Ordinal));
+
+        // The coordinator validates the spec at submit and counts the training images: it needs the data too.
+        var coordinator = Workloads.PodSpecs(s_overlay.OfKind("Deployment")).Single(p => p.Owner.Name == "saol-coordinator");
+        var coordinatorMounts = coordinator.Containers.Single().Maps("volumeMounts").Select(m => m.Str("mountPath")!).ToList();
+        Assert.Contains(coordinatorMounts, m => ((string)spec.At("dataset.path")!).StartsWith(m + "/", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void Overlay_SubmitJob_MountsTheSpecItSubmits()
+    public void Overlay_SubmitJob_MountsTheSpecItSubmitsAndTheDataItValidates()
     {
         var submit = Workloads.PodSpecs(s_overlay.OfKind("Job")).Single();
         var container = submit.Containers.Single();
         var args = container.List("args").Cast<string>().ToList();
         Assert.Equal("submit", args[0]);
-        var mount = container.Maps("volumeMounts").Single();
-        Assert.Equal(mount.Str("mountPath") + "/job.yaml", args[^1]);
+        var mounts = container.Maps("volumeMounts").ToList();
+        var mount = mounts.Single(m => m.Str("mountPath") + "/job.yaml" == args[^1]);
+        // `saol submit` validates the spec before sending it, which lists the data set's class folders.
+        var dataPath = (string)Spec().At("dataset.path")!;
+        Assert.Contains(mounts, m => dataPath.StartsWith(m.Str("mountPath") + "/", StringComparison.Ordinal));
         var volume = submit.Spec.Maps("volumes").Single(v => v.Str("name") == mount.Str("name"));
         Assert.Equal("saol-job-imagenet", volume.At("configMap.name"));
         Assert.Equal("client", submit.Labels["app.kubernetes.io/component"]);
