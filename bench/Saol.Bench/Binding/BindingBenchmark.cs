@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Saol.Models;
 using Saol.Torch;
 using static Saol.Torch.torch;
 
@@ -26,7 +27,8 @@ internal static class BindingBenchmark
 
         set_num_threads(o.Threads);
         manual_seed(0);
-        using var model = new ResNet50();
+        // The models library's GAP-FC ResNet-50 is torchvision's resnet50 (same modules, names and init).
+        using var model = ModelFactory.Create("resnet50", "gapfc", 1000);
         model.train();
         using var opt = optim.SGD(model.parameters(), 0.1, momentum: 0.9, weight_decay: 1e-4);
         using var x = randn(o.Batch, 3, o.Image, o.Image);
@@ -43,7 +45,7 @@ internal static class BindingBenchmark
         {
             using var scope = NewDisposeScope();
             opt.zero_grad();
-            var loss = nn.functional.cross_entropy(model.forward(x), y);
+            var loss = nn.functional.cross_entropy(model.forward(x).GapLogits, y);
             loss.backward();
             opt.step();
             return loss.item<double>();

@@ -54,7 +54,7 @@ internal sealed class CifarResNet : Backbone
 
     public override Tensor[] Forward(Tensor images)
     {
-        var x = relu(_bn1.forward(_conv1.forward(images)));
+        var x = _bn1.forward(_conv1.forward(images)).relu_();
         var features = new Tensor[3];
         for (var i = 0; i < 3; i++)
         {

@@ -81,7 +81,7 @@ internal sealed class ResNet : Backbone
 
     public override Tensor[] Forward(Tensor images)
     {
-        var x = max_pool2d(relu(_bn1.forward(_conv1.forward(images))), 3, 2, 1);
+        var x = max_pool2d(_bn1.forward(_conv1.forward(images)).relu_(), 3, 2, 1);
         var features = new Tensor[4];
         var i = 0;
         foreach (var stage in Stages)

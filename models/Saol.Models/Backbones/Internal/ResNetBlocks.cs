@@ -72,9 +72,11 @@ internal sealed class BasicBlock : nn.Module<Tensor, Tensor>, IMacCounted
 
     public override Tensor forward(Tensor input)
     {
-        var x = relu(_bn1.forward(_conv1.forward(input)));
+        // In place where torchvision is (ReLU(inplace=True), out += identity): same values, and no
+        // fresh activation-sized buffer per op (each one is page-faulted in on CPU).
+        var x = _bn1.forward(_conv1.forward(input)).relu_();
         x = _bn2.forward(_conv2.forward(x));
-        return relu(x + (_downsample?.forward(input) ?? input));
+        return x.add_(_downsample?.forward(input) ?? input).relu_();
     }
 
     public (long Macs, FeatureShape Output) CountMacs(FeatureShape input)
@@ -133,10 +135,11 @@ internal sealed class Bottleneck : nn.Module<Tensor, Tensor>, IMacCounted
 
     public override Tensor forward(Tensor input)
     {
-        var x = relu(_bn1.forward(_conv1.forward(input)));
-        x = relu(_bn2.forward(_conv2.forward(x)));
+        // In place where torchvision is (see BasicBlock).
+        var x = _bn1.forward(_conv1.forward(input)).relu_();
+        x = _bn2.forward(_conv2.forward(x)).relu_();
         x = _bn3.forward(_conv3.forward(x));
-        return relu(x + (_downsample?.forward(input) ?? input));
+        return x.add_(_downsample?.forward(input) ?? input).relu_();
     }
 
     public (long Macs, FeatureShape Output) CountMacs(FeatureShape input)

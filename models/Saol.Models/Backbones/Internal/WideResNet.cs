@@ -42,8 +42,8 @@ internal sealed class WideBlock : nn.Module<Tensor, Tensor>, IMacCounted
 
     public override Tensor forward(Tensor input)
     {
-        var o = relu(_bn1.forward(input));
-        var y = _conv2.forward(relu(_bn2.forward(_conv1.forward(o))));
+        var o = _bn1.forward(input).relu_();
+        var y = _conv2.forward(_bn2.forward(_conv1.forward(o)).relu_());
         return y + (_shortcut is null ? input : _shortcut.forward(o));
     }
 
@@ -127,7 +127,7 @@ internal sealed class WideResNet : Backbone
         var x = _conv1.forward(images);
         var f1 = _stages[0].forward(x);
         var f2 = _stages[1].forward(f1);
-        var f3 = relu(_bn1.forward(_stages[2].forward(f2)));
+        var f3 = _bn1.forward(_stages[2].forward(f2)).relu_();
         return [f1, f2, f3];
     }
 
