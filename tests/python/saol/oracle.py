@@ -17,6 +17,8 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# One safetensors reader/writer for every oracle: the strict one beside the binding's oracles.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "torch"))
 import safetensors_io  # noqa: E402
 import saol_ref  # noqa: E402
 
@@ -43,7 +45,7 @@ def run(job):
         model, _ = load_model(job["weights"], job.get("train", False))
         with torch.no_grad():
             out = model(inputs["x"])
-        safetensors_io.save(job["out"], out)
+        safetensors_io.save(out, job["out"])
     elif kind == "losses":
         model, _ = load_model(job["weights"], True)
         box = [int(v) for v in inputs["box"].tolist()]
@@ -56,7 +58,7 @@ def run(job):
         for name, p in model.named_parameters():
             if p.grad is not None:
                 result["grad." + name] = p.grad
-        safetensors_io.save(job["out"], result)
+        safetensors_io.save(result, job["out"])
     elif kind == "torchvision":
         import torchvision
         tensors, meta = safetensors_io.load(job["weights"])
@@ -65,7 +67,7 @@ def run(job):
         net.eval()
         with torch.no_grad():
             logits = net(inputs["x"])
-        safetensors_io.save(job["out"], {"logits": logits})
+        safetensors_io.save({"logits": logits}, job["out"])
     else:
         raise ValueError(f"unknown job kind {kind}")
 
