@@ -23,4 +23,14 @@ public interface IImageDataset
 
     /// <summary>The label of image <paramref name="index"/>.</summary>
     int Label(int index);
+
+    /// <summary>
+    /// The per-channel mean and std the pixels (scaled to [0, 1]) were normalised with, one value per
+    /// channel; null when the set is not normalised that way. Tools that feed the trained model a new
+    /// image (<c>saol explain</c>) prepare it with these.
+    /// </summary>
+    (IReadOnlyList<float> Mean, IReadOnlyList<float> Std)? Normalization => null;
+
+    /// <summary>The class names by label; null when the set has none.</summary>
+    IReadOnlyList<string>? ClassNames => null;
 }

@@ -151,6 +151,7 @@ public sealed class TrainingRunTests : IDisposable
         Assert.Equal("saol", metadata[Saol.Models.ModelFactory.HeadKey]);
         Assert.Equal("4", metadata[Saol.Models.ModelFactory.ClassesKey]);
         Assert.Equal("16", metadata["input_size"]);
+        Assert.False(metadata.ContainsKey("input_mean"), "the synthetic set is not normalised: explain must not be told it is");
         foreach (var (name, tensor) in buffers)
         {
             model.Add(name, tensor);

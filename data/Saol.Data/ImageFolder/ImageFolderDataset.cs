@@ -107,6 +107,9 @@ public sealed class ImageFolderDataset : IAugmentedImageDataset
     /// <summary>The transform options.</summary>
     public ImageFolderOptions Options => _options;
 
+    /// <inheritdoc />
+    public (IReadOnlyList<float> Mean, IReadOnlyList<float> Std)? Normalization => (_options.Mean, _options.Std);
+
     /// <summary>
     /// The epoch whose augmentation <see cref="ReadImage(int, Span{float})"/> applies (like
     /// DistributedSampler.set_epoch); set it when an epoch starts. Loaders that may read ahead across

@@ -40,6 +40,12 @@ public sealed class FashionMnistImages : IImageDataset
     public int Classes => FashionMnistDataset.ClassCount;
 
     /// <inheritdoc />
+    public (IReadOnlyList<float> Mean, IReadOnlyList<float> Std)? Normalization => ([Mean], [Std]);
+
+    /// <inheritdoc />
+    public IReadOnlyList<string>? ClassNames => FashionMnistDataset.ClassNames;
+
+    /// <inheritdoc />
     public int Label(int index) => _data.Label(CheckIndex(index));
 
     /// <inheritdoc />

@@ -1,6 +1,6 @@
+using System.Globalization;
 using Saol.Coordinator.Jobs;
 using Saol.Data;
-using Saol.Data.Sources;
 using Saol.Models;
 using Saol.Models.Augmentation;
 using Saol.Models.Losses;
@@ -64,21 +64,26 @@ internal sealed class SaolTrainingNetwork : ITrainingNetwork
     public void Dispose() => _network.Dispose();
 
     // The keys `saol explain` reads (models/README.md): the factory's description, the input size,
-    // and the normalisation the data set applies, so an explained image is prepared as in training.
+    // the normalisation the data set applies (so an explained image is prepared as in training) and
+    // the class names. Grey-scale sets are fed as RGB (see Rgb below), so their one value covers 3 channels.
     private static Dictionary<string, string> Describe(SaolNetwork network, IImageDataset train)
     {
         var description = ModelFactory.Metadata(network);
-        description["input_size"] = train.Height.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (train is FashionMnistImages)
+        description["input_size"] = train.Height.ToString(CultureInfo.InvariantCulture);
+        if (train.Normalization is { } normalization)
         {
-            var mean = FashionMnistImages.Mean.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-            var std = FashionMnistImages.Std.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-            description["input_mean"] = $"{mean},{mean},{mean}";
-            description["input_std"] = $"{std},{std},{std}";
-            description["class_names"] = System.Text.Json.JsonSerializer.Serialize(Saol.Data.FashionMnist.FashionMnistDataset.ClassNames);
+            description["input_mean"] = ThreeChannels(normalization.Mean);
+            description["input_std"] = ThreeChannels(normalization.Std);
+        }
+        if (train.ClassNames is { } names)
+        {
+            description["class_names"] = System.Text.Json.JsonSerializer.Serialize(names);
         }
         return description;
     }
+
+    private static string ThreeChannels(IReadOnlyList<float> values) =>
+        string.Join(',', Enumerable.Range(0, 3).Select(c => values[values.Count == 1 ? 0 : c].ToString("R", CultureInfo.InvariantCulture)));
 
     // The backbones take RGB; grey-scale data sets repeat their one channel (a view, no copy).
     private static Tensor Rgb(Tensor images) => images.shape[1] == 1 ? images.expand(images.shape[0], 3, images.shape[2], images.shape[3]) : images;
