@@ -4,16 +4,18 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Saol.Collective.Internal.Peer;
 using Saol.Protos.V1;
+using Google.Protobuf;
 using Saol.Rpc;
+using Saol.Rpc.Http2;
 
 namespace Saol.Collective;
 
 /// <summary>
 /// The WorkerPeer service of one worker process: routes each incoming ring link to the ring of
-/// its job and generation. It binds WorkerPeer.RingLink with a marshaller that reads payloads
-/// into pooled buffers; on the wire it is the generated service exactly. Create one per worker, add <see cref="Definition"/> to the worker's
-/// <see cref="RpcServer"/>, and pass it to <see cref="Collectives.JoinRingAsync"/> for every
-/// generation.
+/// its job and generation. It is served by a <see cref="StreamingServer"/> (standard gRPC on the
+/// wire, with the request payloads read straight into pooled buffers). Create one per worker, call
+/// <see cref="MapTo"/> before the server starts, and pass it to <see cref="Collectives.JoinRingAsync"/>
+/// for every generation.
 /// </summary>
 public sealed class RingPeerService
 {
@@ -26,25 +28,27 @@ public sealed class RingPeerService
     public RingPeerService(ILoggerFactory? loggerFactory = null)
     {
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Saol.Collective.RingPeerService");
-        Definition = ServerServiceDefinition.CreateBuilder().AddMethod(RingFrame.Method, RingLinkAsync).Build();
     }
 
-    /// <summary>The service definition to add to an <see cref="RpcServer"/>.</summary>
-    public ServerServiceDefinition Definition { get; }
+    /// <summary>Serves WorkerPeer.RingLink on <paramref name="server"/> (before it starts).</summary>
+    public void MapTo(StreamingServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        server.Map(RingWire.Method, RingLink);
+    }
 
     /// <summary>
     /// WorkerPeer.RingLink: routes the stream to the ring of its job and generation, waiting for
-    /// this worker to join it up to the sender's timeout.
+    /// this worker to join it up to the sender's timeout. Runs on the connection's thread.
     /// </summary>
-    private async Task<RingLinkSummary> RingLinkAsync(IAsyncStreamReader<RingFrame> requestStream, ServerCallContext context)
+    private byte[] RingLink(StreamingServerCall call)
     {
-        ArgumentNullException.ThrowIfNull(requestStream);
-        ArgumentNullException.ThrowIfNull(context);
-        var jobId = context.RequestHeaders.GetValue(PeerHeaders.JobId);
+        var headers = call.RequestHeaders;
+        var jobId = headers.GetValue(PeerHeaders.JobId);
         if (string.IsNullOrEmpty(jobId)
-            || !long.TryParse(context.RequestHeaders.GetValue(PeerHeaders.Generation), NumberStyles.None, CultureInfo.InvariantCulture, out var generation)
-            || !int.TryParse(context.RequestHeaders.GetValue(PeerHeaders.SenderRank), NumberStyles.None, CultureInfo.InvariantCulture, out var sender)
-            || !long.TryParse(context.RequestHeaders.GetValue(PeerHeaders.TimeoutMilliseconds), NumberStyles.None, CultureInfo.InvariantCulture, out var timeoutMs)
+            || !long.TryParse(headers.GetValue(PeerHeaders.Generation), NumberStyles.None, CultureInfo.InvariantCulture, out var generation)
+            || !int.TryParse(headers.GetValue(PeerHeaders.SenderRank), NumberStyles.None, CultureInfo.InvariantCulture, out var sender)
+            || !long.TryParse(headers.GetValue(PeerHeaders.TimeoutMilliseconds), NumberStyles.None, CultureInfo.InvariantCulture, out var timeoutMs)
             || timeoutMs <= 0)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument,
@@ -55,7 +59,7 @@ public sealed class RingPeerService
         GrpcRingLink link;
         try
         {
-            link = await entry.Task.WaitAsync(TimeSpan.FromMilliseconds(timeoutMs), context.CancellationToken).ConfigureAwait(false);
+            link = entry.Task.WaitAsync(TimeSpan.FromMilliseconds(timeoutMs), call.CancellationToken).GetAwaiter().GetResult();
         }
         catch (TimeoutException)
         {
@@ -65,15 +69,18 @@ public sealed class RingPeerService
             PeerLog.Refused(_logger, jobId, generation, sender, reason);
             throw new RpcException(new Status(StatusCode.Unavailable, reason));
         }
+        catch (OperationCanceledException)
+        {
+            throw new RpcException(new Status(StatusCode.Cancelled, $"the ring link for job {jobId} generation {generation} ended while waiting for this worker to join"));
+        }
         if (sender != link.Left.Rank)
         {
             var reason = $"rank {sender} is not the left neighbour (rank {link.Left.Rank}) in job {jobId} generation {generation}";
             PeerLog.Refused(_logger, jobId, generation, sender, reason);
             throw new RpcException(new Status(StatusCode.FailedPrecondition, reason));
         }
-        return await link.ServeIncomingAsync(requestStream, context).ConfigureAwait(false);
+        return link.ServeIncoming(call).ToByteArray();
     }
-
     internal void Register(GrpcRingLink link)
     {
         if (!_rings.GetOrAdd((link.JobId, link.Generation), _ => NewEntry()).TrySetResult(link))

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Saol.Collective.Internal.Links;
 using Saol.Protos.V1;
 using Saol.Rpc;
+using Saol.Rpc.Http2;
 using WireSegment = Saol.Protos.V1.RingSegment;
 
 namespace Saol.Collective.Internal.Peer;
@@ -34,25 +35,23 @@ internal sealed class GrpcRingLink : IRingLink
     private readonly CollectiveOptions _options;
     private readonly ILogger _logger;
     private readonly RingPeerService _service;
-    private readonly RpcChannelOptions _channelOptions;
+    private readonly StreamingClientOptions _clientOptions;
     private readonly SegmentMailbox _mailbox = new();
     private readonly Channel<Links.RingSegment> _outgoing;
-    private readonly CancellationTokenSource _abortOutgoing = new();
-    private readonly CancellationTokenSource _abortIncoming = new();
-    private RpcChannel? _channel;
-    private AsyncClientStreamingCall<RingFrame, RingLinkSummary>? _call;
-    private Task _pump = Task.CompletedTask;
+    private readonly TaskCompletionSource _pumped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private StreamingClientCall? _call;
+    private StreamingServerCall? _incoming;
     private Exception? _fault;
     private int _incomingAttached;
     private int _closing;
 
-    public GrpcRingLink(RingPeerService service, RingMembership membership, CollectiveOptions options, RpcChannelOptions channelOptions, ILogger logger)
+    public GrpcRingLink(RingPeerService service, RingMembership membership, CollectiveOptions options, StreamingClientOptions clientOptions, ILogger logger)
     {
         _service = service;
         _membership = membership;
         _options = options;
         _logger = logger;
-        _channelOptions = channelOptions;
+        _clientOptions = clientOptions;
         Right = new PeerDescription(membership.RightRank, membership.PeerAddresses[membership.RightRank].ToString());
         Left = new PeerDescription(membership.LeftRank, membership.PeerAddresses[membership.LeftRank].ToString());
         _outgoing = Channel.CreateBounded<Links.RingSegment>(new BoundedChannelOptions(options.SendQueueSegments));
@@ -83,10 +82,9 @@ internal sealed class GrpcRingLink : IRingLink
             { PeerHeaders.SenderRank, Rank.ToString(CultureInfo.InvariantCulture) },
             { PeerHeaders.TimeoutMilliseconds, ((long)_options.Timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) },
         };
-        _channel = RpcChannel.ForAddress(_membership.PeerAddresses[Right.Rank], _channelOptions);
-        _call = _channel.CreateCallInvoker().AsyncClientStreamingCall(RingFrame.Method, null, new CallOptions(headers, cancellationToken: _abortOutgoing.Token));
+        _call = StreamingClientCall.Start(_membership.PeerAddresses[Right.Rank], RingWire.Method, headers, _clientOptions);
         PeerLog.Connected(_logger, Rank, Right.Address, JobId, Generation);
-        _pump = PumpAsync(_call);
+        new Thread(() => Pump(_call)) { IsBackground = true, Name = $"saol-ring-send-{Rank}" }.Start();
         _ = WatchResponseAsync(_call);
     }
 
@@ -129,31 +127,44 @@ internal sealed class GrpcRingLink : IRingLink
         {
             queued.Payload.Dispose();
         }
-        // Ends the incoming handler with ABORTED: the left neighbour learns of it.
-        _abortIncoming.Cancel();
+        // Ends the incoming call with ABORTED: the left neighbour learns of it.
+        AbortIncoming(error);
         // The pump sees the completed queue, sends the abort message and cancels the call.
-        if (_call is null)
-        {
-            _abortOutgoing.Cancel();
-        }
     }
 
-    /// <summary>Serves the stream from the left neighbour (the RingLink call routed here by the service).</summary>
-    public async Task<RingLinkSummary> ServeIncomingAsync(IAsyncStreamReader<RingFrame> requestStream, ServerCallContext context)
+    /// <summary>
+    /// Serves the stream from the left neighbour (the RingLink call routed here by the service), on
+    /// the connection's thread: each segment's payload is read straight into a pooled buffer and
+    /// posted to the mailbox, where a waiting collective continues at once on this thread.
+    /// </summary>
+    public RingLinkSummary ServeIncoming(StreamingServerCall call)
     {
         if (Interlocked.Exchange(ref _incomingAttached, 1) == 1)
         {
             throw new RpcException(new Status(StatusCode.AlreadyExists, $"rank {Rank} already has a ring link from rank {Left.Rank} for job {JobId} generation {Generation}"));
         }
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_abortIncoming.Token, context.CancellationToken);
+        Volatile.Write(ref _incoming, call);
+        if (Volatile.Read(ref _fault) is { } early)
+        {
+            AbortIncoming(early);
+        }
         var summary = new RingLinkSummary();
         try
         {
-            while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
+            while (call.ReadMessageStart(out var length))
             {
-                var frame = requestStream.Current;
-                var message = frame.Header;
-                var payload = frame.Payload ?? new PooledPayload(0);
+                Saol.Protos.V1.RingSegment message;
+                PooledPayload? received;
+                try
+                {
+                    (message, received) = RingWire.Read(call, length);
+                }
+                catch (InvalidDataException ex)
+                {
+                    Fault(new CollectiveException($"rank {Rank}: protocol violation from left neighbour {Left}: {ex.Message}") { PeerRank = Left.Rank, PeerAddress = Left.Address });
+                    break;
+                }
+                var payload = (SegmentPayload?)received ?? new PooledPayload(0);
                 if (message.Abort is { } abort)
                 {
                     payload.Dispose();
@@ -177,29 +188,40 @@ internal sealed class GrpcRingLink : IRingLink
                 _mailbox.Post(new Links.RingSegment(header, payload));
             }
         }
-        catch (Exception ex) when (Volatile.Read(ref _fault) is null)
+        catch (RpcException ex) when (Volatile.Read(ref _fault) is null)
         {
             // The stream broke: the left neighbour died, or its call was cancelled.
             Fault(new CollectiveException($"rank {Rank}: the ring link from left neighbour {Left} broke: {Describe(ex)}", ex) { PeerRank = Left.Rank, PeerAddress = Left.Address });
         }
-        catch (Exception ex) when (ex is OperationCanceledException or RpcException)
+        catch (RpcException)
         {
-            // This rank faulted meanwhile; answered below.
+            // This rank faulted meanwhile and aborted the call (AbortIncoming).
         }
         if (Volatile.Read(ref _fault) is { } fault)
         {
-            var trailers = new Metadata();
-            if (fault is CollectiveException { PeerRank: { } peerRank } failed)
-            {
-                trailers.Add(FailedPeerRankTrailer, peerRank.ToString(CultureInfo.InvariantCulture));
-                trailers.Add(FailedPeerAddressTrailer, failed.PeerAddress ?? "");
-            }
-            throw new RpcException(new Status(StatusCode.Aborted, $"rank {Rank} aborted the ring: {fault.Message}"), trailers);
+            AbortIncoming(fault);
+            throw new RpcException(new Status(StatusCode.Aborted, $"rank {Rank} aborted the ring: {fault.Message}"));
         }
         // The left neighbour completed its stream: what it sent can still be received, nothing more will come.
         _mailbox.Close(new CollectiveException($"rank {Rank}: left neighbour {Left} closed its ring link (job {JobId}, generation {Generation})")
         { PeerRank = Left.Rank, PeerAddress = Left.Address });
         return summary;
+    }
+
+    // Ends the incoming call with ABORTED, naming the peer that failed first in the trailers.
+    private void AbortIncoming(Exception fault)
+    {
+        if (Volatile.Read(ref _incoming) is not { } call)
+        {
+            return;
+        }
+        var trailers = new Metadata();
+        if (fault is CollectiveException { PeerRank: { } peerRank } failed)
+        {
+            trailers.Add(FailedPeerRankTrailer, peerRank.ToString(CultureInfo.InvariantCulture));
+            trailers.Add(FailedPeerAddressTrailer, failed.PeerAddress ?? "");
+        }
+        call.Abort(new Status(StatusCode.Aborted, $"rank {Rank} aborted the ring: {fault.Message}"), trailers);
     }
 
     public async ValueTask DisposeAsync()
@@ -213,7 +235,7 @@ internal sealed class GrpcRingLink : IRingLink
         try
         {
             // Half-close after the last queued segment, then wait for the neighbour's summary.
-            await _pump.WaitAsync(_options.Timeout).ConfigureAwait(false);
+            await _pumped.Task.WaitAsync(_options.Timeout).ConfigureAwait(false);
             if (_call is not null && Volatile.Read(ref _fault) is null)
             {
                 await _call.ResponseAsync.WaitAsync(_options.Timeout).ConfigureAwait(false);
@@ -226,39 +248,56 @@ internal sealed class GrpcRingLink : IRingLink
             PeerLog.ClosedBroken(_logger, Rank, JobId, Generation, ex.Message);
         }
         _mailbox.TryFault(new ObjectDisposedException(nameof(GrpcRingLink), $"rank {Rank}'s ring for job {JobId} generation {Generation} was disposed"));
-        _abortOutgoing.Cancel();
         _call?.Dispose();
-        _channel?.Dispose();
-        _abortOutgoing.Dispose();
-        _abortIncoming.Dispose();
     }
 
-    private async Task PumpAsync(AsyncClientStreamingCall<RingFrame, RingLinkSummary> call)
+    // The sending thread: writes each queued segment with a blocking write straight from its
+    // buffer, then half-closes; after a fault it passes the abort message on instead.
+    private void Pump(StreamingClientCall call)
     {
         try
         {
-            await foreach (var segment in _outgoing.Reader.ReadAllAsync(_abortOutgoing.Token).ConfigureAwait(false))
+            try
             {
-                using (segment.Payload)
+                while (true)
                 {
-                    await call.RequestStream.WriteAsync(ToWire(segment), _abortOutgoing.Token).ConfigureAwait(false);
+                    if (!_outgoing.Reader.TryRead(out var segment))
+                    {
+                        if (!_outgoing.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                        {
+                            break;
+                        }
+                        continue;
+                    }
+                    using (segment.Payload)
+                    {
+                        var payload = segment.Payload.Memory.Span;
+                        call.WriteMessage(RingWire.Head(ToWire(segment.Header), payload.Length), payload);
+                    }
+                }
+                if (Volatile.Read(ref _fault) is null)
+                {
+                    call.CompleteRequest();
+                    return;
                 }
             }
-            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-            return;
+            catch (Exception ex) when (Volatile.Read(ref _fault) is null)
+            {
+                Fault(new CollectiveException($"rank {Rank}: sending to right neighbour {Right} failed: {Describe(ex)}", ex) { PeerRank = Right.Rank, PeerAddress = Right.Address });
+            }
+            catch (Exception ex) when (ex is ChannelClosedException or RpcException or CollectiveException or InvalidOperationException)
+            {
+                // Faulted (the queue completed with the fault): pass the reason on below.
+            }
+            SendAbort(call);
         }
-        catch (Exception ex) when (Volatile.Read(ref _fault) is null)
+        finally
         {
-            Fault(new CollectiveException($"rank {Rank}: sending to right neighbour {Right} failed: {Describe(ex)}", ex) { PeerRank = Right.Rank, PeerAddress = Right.Address });
+            _pumped.TrySetResult();
         }
-        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException or RpcException or CollectiveException)
-        {
-            // Faulted (the queue completed with the fault): pass the reason on below.
-        }
-        await SendAbortAsync(call).ConfigureAwait(false);
     }
 
-    private async Task SendAbortAsync(AsyncClientStreamingCall<RingFrame, RingLinkSummary> call)
+    private void SendAbort(StreamingClientCall call)
     {
         var fault = Volatile.Read(ref _fault)!;
         var abort = new RingAbort { Reason = fault.Message };
@@ -267,23 +306,23 @@ internal sealed class GrpcRingLink : IRingLink
             abort.FailedPeerRank = peerRank;
             abort.FailedPeerAddress = failed.PeerAddress ?? "";
         }
+        // Best effort: a dead or stuck neighbour cannot take it, and the cancel below still ends the call.
+        using var giveUp = new Timer(_ => call.Cancel(), null, s_abortGrace, Timeout.InfiniteTimeSpan);
         try
         {
-            // Best effort: a dead or stuck neighbour cannot take it, and the cancel below still ends the call.
-            await call.RequestStream.WriteAsync(new RingFrame(new WireSegment { JobId = JobId, Generation = Generation, SenderRank = Rank, Abort = abort }, null), _abortOutgoing.Token)
-                .WaitAsync(s_abortGrace).ConfigureAwait(false);
-            await call.ResponseAsync.WaitAsync(s_abortGrace).ConfigureAwait(false);
+            call.WriteMessage(RingWire.Head(new WireSegment { JobId = JobId, Generation = Generation, SenderRank = Rank, Abort = abort }, 0), default);
+            call.ResponseAsync.Wait(s_abortGrace);
         }
-        catch (Exception ex) when (ex is RpcException or TimeoutException or OperationCanceledException or InvalidOperationException)
+        catch (Exception ex) when (ex is RpcException or AggregateException or InvalidOperationException)
         {
         }
         finally
         {
-            _abortOutgoing.Cancel();
+            call.Cancel();
         }
     }
 
-    private async Task WatchResponseAsync(AsyncClientStreamingCall<RingFrame, RingLinkSummary> call)
+    private async Task WatchResponseAsync(StreamingClientCall call)
     {
         try
         {
@@ -311,26 +350,19 @@ internal sealed class GrpcRingLink : IRingLink
         }
     }
 
-    private RingFrame ToWire(Links.RingSegment segment)
+    private WireSegment ToWire(SegmentHeader header) => new()
     {
-        var header = segment.Header;
-        var message = new WireSegment
-        {
-            JobId = JobId,
-            Generation = Generation,
-            SenderRank = Rank,
-            Collective = header.Collective,
-            Phase = PeerHeaders.ToWire(header.Phase),
-            Step = header.Step,
-            Chunk = header.Chunk,
-            Segment = header.Segment,
-            WireDtype = PeerHeaders.ToWire(header.Format),
-            TotalElements = header.TotalElements,
-        };
-        // The payload is written straight from its buffer (see RingFrame); the transport has
-        // serialized it when WriteAsync completes, and the pump returns it to its pool only then.
-        return new RingFrame(message, segment.Payload);
-    }
+        JobId = JobId,
+        Generation = Generation,
+        SenderRank = Rank,
+        Collective = header.Collective,
+        Phase = PeerHeaders.ToWire(header.Phase),
+        Step = header.Step,
+        Chunk = header.Chunk,
+        Segment = header.Segment,
+        WireDtype = PeerHeaders.ToWire(header.Format),
+        TotalElements = header.TotalElements,
+    };
 
     private static string Describe(Exception ex) => ex switch
     {
