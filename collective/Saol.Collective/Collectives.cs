@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Saol.Collective.Internal.Links;
 using Saol.Collective.Internal.Peer;
 using Saol.Collective.Internal.Ring;
-using Saol.Rpc;
+using Saol.Rpc.Http2;
 
 namespace Saol.Collective;
 
@@ -22,7 +22,7 @@ public static class Collectives
         RingPeerService service,
         RingMembership membership,
         CollectiveOptions? options = null,
-        RpcChannelOptions? channelOptions = null,
+        StreamingClientOptions? clientOptions = null,
         ILoggerFactory? loggerFactory = null,
         CancellationToken cancellationToken = default)
     {
@@ -36,13 +36,10 @@ public static class Collectives
         {
             return Task.FromResult<IAllReduce>(new RingAllReduce(new InProcessRing(1)[0], 0, 1, options, logger));
         }
-        var link = new GrpcRingLink(service, membership, options, channelOptions ?? DefaultChannelOptions(loggerFactory), logger);
+        var link = new GrpcRingLink(service, membership, options, clientOptions ?? new StreamingClientOptions(), logger);
         service.Register(link);
         link.Connect();
         return Task.FromResult<IAllReduce>(new RingAllReduce(link, membership.Rank, membership.WorldSize, options, logger));
     }
 
-    /// <summary>The channel settings a ring link uses unless told otherwise: the transport's large
-    /// HTTP/2 windows, so a segment stream never waits for window updates on loopback.</summary>
-    private static RpcChannelOptions DefaultChannelOptions(ILoggerFactory? loggerFactory) => new() { LoggerFactory = loggerFactory };
 }

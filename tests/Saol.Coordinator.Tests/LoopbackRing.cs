@@ -1,12 +1,13 @@
 using Saol.Collective;
 using Saol.Rpc;
+using Saol.Rpc.Http2;
 
 namespace Saol.Coordinator.Tests;
 
 /// <summary>N ranks of a real ring in this process: each with its own peer service on its own loopback gRPC server.</summary>
 internal sealed class LoopbackRing : IAsyncDisposable
 {
-    private readonly List<RpcServer> _servers = [];
+    private readonly List<StreamingServer> _servers = [];
     private readonly List<IAllReduce> _ranks = [];
 
     public IReadOnlyList<IAllReduce> Ranks => _ranks;
@@ -18,8 +19,8 @@ internal sealed class LoopbackRing : IAsyncDisposable
         for (var r = 0; r < worldSize; r++)
         {
             var service = new RingPeerService();
-            var server = new RpcServer(new RpcServerOptions { ListenAddress = System.Net.IPAddress.Loopback, Port = 0 });
-            server.AddService(service.Definition);
+            var server = new StreamingServer(new StreamingServerOptions { ListenAddress = System.Net.IPAddress.Loopback, Port = 0 });
+            service.MapTo(server);
             await server.StartAsync().ConfigureAwait(false);
             services.Add(service);
             ring._servers.Add(server);

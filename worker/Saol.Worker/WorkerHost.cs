@@ -7,6 +7,7 @@ using Saol.Coordinator.Service;
 using Saol.Data;
 using Saol.Metrics;
 using Saol.Rpc;
+using Saol.Rpc.Http2;
 using Saol.Worker.Internal;
 using Saol.Worker.Training;
 using Pb = Saol.Protos.V1;
@@ -25,7 +26,7 @@ public sealed class WorkerHost : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Func<JobSpec, IImageDataset, ITrainingNetwork> _networkFactory;
     private readonly RingPeerService _peerService;
-    private readonly RpcServer _peerServer;
+    private readonly StreamingServer _peerServer;
     private readonly RpcChannel _channel;
     private readonly Pb.CoordinatorService.CoordinatorServiceClient _client;
     private readonly DatasetCache _datasets = new();
@@ -49,8 +50,8 @@ public sealed class WorkerHost : IAsyncDisposable
         _networkFactory = networkFactory ?? SaolTrainingNetwork.Create;
         _metrics = SaolMetrics.Register(_registry);
         _peerService = new RingPeerService(_loggerFactory);
-        _peerServer = new RpcServer(new Saol.Rpc.RpcServerOptions { Port = options.PeerPort, BearerToken = options.BearerToken }, _loggerFactory);
-        _peerServer.AddService(_peerService.Definition);
+        _peerServer = new StreamingServer(new StreamingServerOptions { Port = options.PeerPort, BearerToken = options.BearerToken }, _loggerFactory);
+        _peerService.MapTo(_peerServer);
         _channel = RpcChannel.ForAddress(options.Coordinator!, new RpcChannelOptions { BearerToken = options.BearerToken });
         _client = new Pb.CoordinatorService.CoordinatorServiceClient(_channel);
     }
@@ -222,7 +223,7 @@ public sealed class WorkerHost : IAsyncDisposable
             var totalSteps = TrainingLength.TotalSteps(spec, train.Count);
             var membership = new RingMembership(assignment.JobId, assignment.Generation, assignment.Rank, [.. assignment.Ring.OrderBy(p => p.Rank).Select(p => new Uri(p.Address))]);
             await using var ring = await Collectives.JoinRingAsync(_peerService, membership, new CollectiveOptions { Timeout = _options.PeerTimeout },
-                new RpcChannelOptions { BearerToken = _options.BearerToken }, _loggerFactory, cancellationToken).ConfigureAwait(false);
+                new StreamingClientOptions { BearerToken = _options.BearerToken }, _loggerFactory, cancellationToken).ConfigureAwait(false);
 
             // Every rank builds the network from the same seed, so the replicas start identical.
             Saol.Torch.torch.manual_seed(spec.Seed);

@@ -43,7 +43,9 @@ internal enum FrameFlags : byte
 {
     None = 0,
     EndStream = 0x1,
+#pragma warning disable CA1069 // RFC 9113 gives ACK (SETTINGS, PING) and END_STREAM (DATA, HEADERS) the same bit.
     Ack = 0x1,
+#pragma warning restore CA1069
     EndHeaders = 0x4,
     Padded = 0x8,
     Priority = 0x20,

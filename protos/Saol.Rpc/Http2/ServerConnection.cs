@@ -180,7 +180,7 @@ internal sealed class ServerConnection
         }
     }
 
-    private List<byte> ResponseHeaders()
+    private static List<byte> ResponseHeaders()
     {
         var block = new List<byte>(64);
         HpackEncoder.WriteIndexed(8, block); // :status 200

@@ -13,6 +13,7 @@ namespace Saol.Rpc.Http2;
 /// it ends the call at once with an error status (a blocked read then fails when the connection
 /// moves on or closes).
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The token source has no timer; handlers may read CancellationToken after the call ends, so it is never disposed.")]
 public sealed class StreamingServerCall
 {
     private readonly ServerConnection _connection;

@@ -1,26 +1,27 @@
 using System.Net;
 using Saol.Rpc;
+using Saol.Rpc.Http2;
 
 namespace Saol.Collective.Tests.Peer;
 
 /// <summary>N ranks in this process, each with its own WorkerPeer server on a loopback port, joined over real gRPC.</summary>
 internal sealed class GrpcRing : IAsyncDisposable
 {
-    private GrpcRing(RpcServer[] servers, IAllReduce[] ranks)
+    private GrpcRing(StreamingServer[] servers, IAllReduce[] ranks)
     {
         Servers = servers;
         Ranks = ranks;
     }
 
-    public RpcServer[] Servers { get; }
+    public StreamingServer[] Servers { get; }
 
     public IAllReduce[] Ranks { get; }
 
-    public static async Task<(RpcServer Server, RingPeerService Service)> StartServerAsync()
+    public static async Task<(StreamingServer Server, RingPeerService Service)> StartServerAsync()
     {
         var service = new RingPeerService();
-        var server = new RpcServer(new RpcServerOptions { ListenAddress = IPAddress.Loopback });
-        server.AddService(service.Definition);
+        var server = new StreamingServer(new StreamingServerOptions { ListenAddress = IPAddress.Loopback });
+        service.MapTo(server);
         await server.StartAsync();
         return (server, service);
     }

@@ -121,7 +121,7 @@ public sealed class GrpcRingTests
             // Rank 1 of a 3-rank ring: its left neighbour is rank 0. Registered, not connected.
             Uri[] addresses = [new("http://127.0.0.1:1"), server.LocalAddress, new("http://127.0.0.1:2")];
             var options = new CollectiveOptions();
-            await using var link = new Internal.Peer.GrpcRingLink(service, new RingMembership("job-x", 7, 1, addresses), options, new RpcChannelOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            await using var link = new Internal.Peer.GrpcRingLink(service, new RingMembership("job-x", 7, 1, addresses), options, new Saol.Rpc.Http2.StreamingClientOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             service.Register(link);
 
             async Task<RpcException> CallAsync(Metadata headers, Protos.V1.RingSegment? message = null)

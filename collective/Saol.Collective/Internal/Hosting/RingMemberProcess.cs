@@ -4,6 +4,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Saol.Rpc;
+using Saol.Rpc.Http2;
 
 namespace Saol.Collective.Internal.Hosting;
 
@@ -69,8 +70,8 @@ internal static class RingMemberProcess
     {
         var settings = Settings.Parse(args);
         var service = new RingPeerService();
-        await using var server = new RpcServer(new RpcServerOptions { ListenAddress = IPAddress.Loopback });
-        server.AddService(service.Definition);
+        await using var server = new StreamingServer(new StreamingServerOptions { ListenAddress = IPAddress.Loopback });
+        service.MapTo(server);
         await server.StartAsync().ConfigureAwait(false);
         await output.WriteLineAsync($"listening {server.LocalAddress}").ConfigureAwait(false);
         await output.FlushAsync().ConfigureAwait(false);

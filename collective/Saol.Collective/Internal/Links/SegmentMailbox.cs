@@ -7,6 +7,11 @@ namespace Saol.Collective.Internal.Links;
 /// FIFO queues (one left neighbour sends each collective's segments in order, so arrival order is
 /// protocol order; the ring checks each header against what it expects next).
 /// </summary>
+/// <remarks>
+/// A collective waiting for a segment continues synchronously on the thread that posts it (the
+/// link's receiving thread): the reduction runs while the data is still in cache, with no thread
+/// hop per segment. The collective hops off that thread before it returns to its caller.
+/// </remarks>
 internal sealed class SegmentMailbox
 {
     private readonly Dictionary<long, Channel<RingSegment>> _queues = [];
@@ -121,7 +126,7 @@ internal sealed class SegmentMailbox
     {
         if (!_queues.TryGetValue(collective, out var queue))
         {
-            queue = Channel.CreateUnbounded<RingSegment>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            queue = Channel.CreateUnbounded<RingSegment>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
             _queues.Add(collective, queue);
         }
         return queue;

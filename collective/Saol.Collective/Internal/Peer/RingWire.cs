@@ -33,7 +33,7 @@ internal static class RingWire
         header.WriteTo(output);
         if (payloadLength > 0)
         {
-            output.WriteTag(PayloadField, WireFormat.WireType.LengthDelimited);
+            output.WriteTag(PayloadField, Google.Protobuf.WireFormat.WireType.LengthDelimited);
             output.WriteLength(payloadLength);
         }
         output.CheckNoSpaceLeft();

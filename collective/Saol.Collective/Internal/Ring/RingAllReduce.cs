@@ -83,6 +83,9 @@ internal sealed partial class RingAllReduce : IAllReduce
         finally
         {
             _link.Release(collective);
+            // Segments may have run this collective on the link's receiving thread: the caller
+            // continues on the thread pool, never on that thread.
+            await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         }
     }
 
