@@ -59,10 +59,12 @@ internal sealed partial class RingAllReduce : IAllReduce
         }
         var layout = new RingLayout(buffer.Length, WorldSize, _options.SegmentBytes / _bytesPerElement);
         CollectiveLog.Started(_logger, collective, Rank, buffer.Length, _options.WireFormat);
+        var lent = new SendTracker();
         try
         {
-            await ReduceScatterAsync(collective, buffer, layout, op, cancellationToken).ConfigureAwait(false);
+            await ReduceScatterAsync(collective, buffer, layout, op, lent, cancellationToken).ConfigureAwait(false);
             await AllGatherAsync(collective, buffer, layout, cancellationToken).ConfigureAwait(false);
+            await DrainAsync(collective, lent).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -78,6 +80,9 @@ internal sealed partial class RingAllReduce : IAllReduce
             // A half-finished collective leaves the neighbours waiting on this rank: break the ring
             // so they fail now rather than at their timeout.
             _link.Fault(error);
+            // The faulted link drops what it had queued; wait for a write in progress to stop
+            // reading the caller's buffer.
+            await lent.DrainAsync().WaitAsync(_options.Timeout, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw error;
         }
         finally
@@ -91,12 +96,27 @@ internal sealed partial class RingAllReduce : IAllReduce
 
     public ValueTask DisposeAsync() => _link.DisposeAsync();
 
-    private async Task ReduceScatterAsync(long collective, Memory<float> buffer, RingLayout layout, ReduceOp op, CancellationToken ct)
+    // The link holds float32 payloads lent from the buffer until it has written them.
+    private async Task DrainAsync(long collective, SendTracker lent)
+    {
+        try
+        {
+            await lent.DrainAsync().WaitAsync(_options.Timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new CollectiveException(
+                $"rank {Rank}: right neighbour {_link.Right} took no segment for {_options.Timeout.TotalSeconds:0.###} s (the last segments of collective {collective} were never sent)", ex)
+            { PeerRank = _link.Right.Rank, PeerAddress = _link.Right.Address, Collective = collective };
+        }
+    }
+
+    private async Task ReduceScatterAsync(long collective, Memory<float> buffer, RingLayout layout, ReduceOp op, SendTracker lent, CancellationToken ct)
     {
         var own = Rank;
         for (var g = 0; g < layout.SegmentCount(own); g++)
         {
-            await SendAsync(Header(collective, RingPhase.ReduceScatter, 0, own, g, buffer.Length), Pack(buffer.Span, layout, own, g), ct).ConfigureAwait(false);
+            await SendAsync(Header(collective, RingPhase.ReduceScatter, 0, own, g, buffer.Length), Pack(buffer, layout, own, g, lent), ct).ConfigureAwait(false);
         }
         for (var s = 1; s < WorldSize; s++)
         {
@@ -112,7 +132,7 @@ internal sealed partial class RingAllReduce : IAllReduce
                 }
                 if (!owner)
                 {
-                    await SendAsync(Header(collective, RingPhase.ReduceScatter, s, chunk, g, buffer.Length), Pack(buffer.Span, layout, chunk, g), ct).ConfigureAwait(false);
+                    await SendAsync(Header(collective, RingPhase.ReduceScatter, s, chunk, g, buffer.Length), Pack(buffer, layout, chunk, g, lent), ct).ConfigureAwait(false);
                     continue;
                 }
                 var values = buffer.Span.Slice(start, length);
@@ -120,11 +140,11 @@ internal sealed partial class RingAllReduce : IAllReduce
                 {
                     System.Numerics.Tensors.TensorPrimitives.Divide(values, WorldSize, values);
                 }
-                var final = Pack(buffer.Span, layout, chunk, g);
-                if (_options.WireFormat != WireFormat.Float32)
+                var final = Pack(buffer, layout, chunk, g, lent);
+                if (final is PooledPayload rounded)
                 {
                     // The owner keeps what the others will receive, so all ranks hold the same bits.
-                    WireCodec.Unpack(_options.WireFormat, final.Span, values);
+                    WireCodec.Unpack(_options.WireFormat, rounded.Span, values);
                 }
                 await SendAsync(Header(collective, RingPhase.AllGather, 0, chunk, g, buffer.Length), final, ct).ConfigureAwait(false);
             }
@@ -157,11 +177,16 @@ internal sealed partial class RingAllReduce : IAllReduce
     private SegmentHeader Header(long collective, RingPhase phase, int step, int chunk, int segment, int total) =>
         new(collective, phase, step, chunk, segment, _options.WireFormat, total);
 
-    private PooledPayload Pack(Span<float> buffer, RingLayout layout, int chunk, int segment)
+    // A float32 segment is sent straight from the buffer (lent until written); the 16-bit formats are converted into a pooled buffer.
+    private SegmentPayload Pack(Memory<float> buffer, RingLayout layout, int chunk, int segment, SendTracker lent)
     {
         var (start, length) = layout.Segment(chunk, segment);
+        if (_options.WireFormat == WireFormat.Float32)
+        {
+            return new BorrowedPayload(buffer.Slice(start, length), lent);
+        }
         var payload = new PooledPayload(length * _bytesPerElement);
-        WireCodec.Pack(_options.WireFormat, buffer.Slice(start, length), payload.Span);
+        WireCodec.Pack(_options.WireFormat, buffer.Span.Slice(start, length), payload.Span);
         return payload;
     }
 
