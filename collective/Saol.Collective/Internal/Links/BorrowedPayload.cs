@@ -24,38 +24,6 @@ internal sealed class BorrowedPayload : SegmentPayload
     public override ReadOnlyMemory<byte> Memory => _bytes.Memory;
 
     public override void Dispose() => Interlocked.Exchange(ref _tracker, null)?.Return();
-
-    // Views float memory as bytes (Memory<T> has no reinterpreting cast).
-    private sealed class FloatBytes(Memory<float> values) : MemoryManager<byte>
-    {
-        public override Span<byte> GetSpan() => MemoryMarshal.AsBytes(values.Span);
-
-        public override MemoryHandle Pin(int elementIndex = 0)
-        {
-            var handle = values.Pin();
-            unsafe
-            {
-                return new MemoryHandle((byte*)handle.Pointer + elementIndex, default, new Unpinner(handle));
-            }
-        }
-
-        public override void Unpin()
-        {
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-        }
-
-        private sealed class Unpinner(MemoryHandle handle) : IPinnable
-        {
-            private MemoryHandle _handle = handle;
-
-            public MemoryHandle Pin(int elementIndex) => throw new NotSupportedException();
-
-            public void Unpin() => _handle.Dispose();
-        }
-    }
 }
 
 /// <summary>Counts the payloads a collective has lent out and lets it wait until all are back.</summary>
@@ -79,5 +47,51 @@ internal sealed class SendTracker
     {
         Return();
         return _drained.Task;
+    }
+}
+
+/// <summary>Float memory viewed as bytes (Memory&lt;T&gt; has no reinterpreting cast).</summary>
+internal sealed class FloatBytes(Memory<float> values) : MemoryManager<byte>
+{
+    public override Span<byte> GetSpan() => MemoryMarshal.AsBytes(values.Span);
+
+    public override MemoryHandle Pin(int elementIndex = 0)
+    {
+        var handle = values.Pin();
+        unsafe
+        {
+            return new MemoryHandle((byte*)handle.Pointer + elementIndex, default, new Unpinner(handle));
+        }
+    }
+
+    public override void Unpin()
+    {
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+    }
+
+    private sealed class Unpinner(MemoryHandle handle) : IPinnable
+    {
+        private MemoryHandle _handle = handle;
+
+        public MemoryHandle Pin(int elementIndex) => throw new NotSupportedException();
+
+        public void Unpin() => _handle.Dispose();
+    }
+}
+
+/// <summary>
+/// A segment whose float32 payload the link read straight into its place in the buffer being
+/// reduced (an all-gather segment of a collective that said where its values go): nothing to
+/// copy, nothing to return.
+/// </summary>
+internal sealed class LandedPayload(Memory<byte> destination) : SegmentPayload
+{
+    public override ReadOnlyMemory<byte> Memory => destination;
+
+    public override void Dispose()
+    {
     }
 }

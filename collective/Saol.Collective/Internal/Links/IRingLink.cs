@@ -19,6 +19,12 @@ internal interface IRingLink : IAsyncDisposable
     /// <summary>The next segment of <paramref name="collective"/> from the left neighbour; the caller disposes its payload.</summary>
     ValueTask<RingSegment> ReceiveAsync(long collective, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Offers where <paramref name="collective"/>'s incoming payloads may be written directly (see
+    /// <see cref="SegmentMailbox.SetLanding"/>); a link may ignore it and deliver pooled payloads.
+    /// </summary>
+    void SetLanding(long collective, Func<SegmentHeader, int, Memory<byte>?> destination);
+
     /// <summary>Drops the queue of a finished collective.</summary>
     void Release(long collective);
 

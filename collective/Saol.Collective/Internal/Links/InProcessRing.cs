@@ -51,6 +51,11 @@ internal sealed class InProcessRing
         public ValueTask<RingSegment> ReceiveAsync(long collective, CancellationToken cancellationToken) =>
             _mailbox.ReceiveAsync(collective, cancellationToken);
 
+        // Payloads change owner without a copy here: nothing to land.
+        public void SetLanding(long collective, Func<SegmentHeader, int, Memory<byte>?> destination)
+        {
+        }
+
         public void Release(long collective) => _mailbox.Release(collective);
 
         public void Fault(Exception error)

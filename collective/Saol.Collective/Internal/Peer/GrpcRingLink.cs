@@ -112,6 +112,8 @@ internal sealed class GrpcRingLink : IRingLink
     public ValueTask<Links.RingSegment> ReceiveAsync(long collective, CancellationToken cancellationToken) =>
         _mailbox.ReceiveAsync(collective, cancellationToken);
 
+    public void SetLanding(long collective, Func<SegmentHeader, int, Memory<byte>?> destination) => _mailbox.SetLanding(collective, destination);
+
     public void Release(long collective) => _mailbox.Release(collective);
 
     public void Fault(Exception error)
@@ -154,17 +156,17 @@ internal sealed class GrpcRingLink : IRingLink
             while (call.ReadMessageStart(out var length))
             {
                 Saol.Protos.V1.RingSegment message;
-                PooledPayload? received;
+                SegmentPayload? received;
                 try
                 {
-                    (message, received) = RingWire.Read(call, length);
+                    (message, received) = RingWire.Read(call, length, Landing);
                 }
                 catch (InvalidDataException ex)
                 {
                     Fault(new CollectiveException($"rank {Rank}: protocol violation from left neighbour {Left}: {ex.Message}") { PeerRank = Left.Rank, PeerAddress = Left.Address });
                     break;
                 }
-                var payload = (SegmentPayload?)received ?? new PooledPayload(0);
+                var payload = received ?? new PooledPayload(0);
                 if (message.Abort is { } abort)
                 {
                     payload.Dispose();
@@ -207,6 +209,12 @@ internal sealed class GrpcRingLink : IRingLink
         { PeerRank = Left.Rank, PeerAddress = Left.Address });
         return summary;
     }
+
+    // Where an incoming payload may be written directly: only a segment of this ring whose collective asked for it.
+    private Memory<byte>? Landing(Saol.Protos.V1.RingSegment message, int size) =>
+        message.JobId == JobId && message.Generation == Generation && message.SenderRank == Left.Rank && PeerHeaders.FromWire(message) is { } header
+            ? _mailbox.Landing(header, size)
+            : null;
 
     // Ends the incoming call with ABORTED, naming the peer that failed first in the trailers.
     private void AbortIncoming(Exception fault)

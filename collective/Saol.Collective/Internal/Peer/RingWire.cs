@@ -45,11 +45,15 @@ internal static class RingWire
     /// fields parsed by the generated code, the payload (the last one, as protobuf's last-one-wins) in
     /// a pooled buffer, or null when there is none.
     /// </summary>
+    /// <param name="call">The call to read from.</param>
+    /// <param name="length">The message's length.</param>
+    /// <param name="landing">Given the fields that came before the payload and its size, where to
+    /// write the payload instead of a pooled buffer (a <see cref="LandedPayload"/> is returned), or null.</param>
     /// <exception cref="InvalidDataException">The bytes are not a RingSegment.</exception>
-    public static (RingSegment Header, PooledPayload? Payload) Read(StreamingServerCall call, int length)
+    public static (RingSegment Header, SegmentPayload? Payload) Read(StreamingServerCall call, int length, Func<RingSegment, int, Memory<byte>?>? landing = null)
     {
         var rest = new List<byte>(64);
-        PooledPayload? payload = null;
+        SegmentPayload? payload = null;
         try
         {
             var remaining = length;
@@ -80,8 +84,17 @@ internal static class RingWire
                         {
                             rest.RemoveRange(fieldStart, rest.Count - fieldStart);
                             payload?.Dispose();
-                            payload = new PooledPayload((int)size);
-                            call.ReadMessage(payload.Span);
+                            if (landing?.Invoke(Parse(rest), (int)size) is { } destination && destination.Length == (int)size)
+                            {
+                                call.ReadMessage(destination.Span);
+                                payload = new LandedPayload(destination);
+                            }
+                            else
+                            {
+                                var pooled = new PooledPayload((int)size);
+                                call.ReadMessage(pooled.Span);
+                                payload = pooled;
+                            }
                             remaining -= (int)size;
                         }
                         else
@@ -100,19 +113,24 @@ internal static class RingWire
                         throw new InvalidDataException($"RingSegment: unsupported wire type in tag {tag}");
                 }
             }
-            try
-            {
-                return (RingSegment.Parser.ParseFrom(rest.ToArray()), payload);
-            }
-            catch (InvalidProtocolBufferException ex)
-            {
-                throw new InvalidDataException($"RingSegment: {ex.Message}", ex);
-            }
+            return (Parse(rest), payload);
         }
         catch
         {
             payload?.Dispose();
             throw;
+        }
+    }
+
+    private static RingSegment Parse(List<byte> fields)
+    {
+        try
+        {
+            return RingSegment.Parser.ParseFrom(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(fields));
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new InvalidDataException($"RingSegment: {ex.Message}", ex);
         }
     }
 

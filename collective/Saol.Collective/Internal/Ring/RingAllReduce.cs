@@ -60,10 +60,14 @@ internal sealed partial class RingAllReduce : IAllReduce
         var layout = new RingLayout(buffer.Length, WorldSize, _options.SegmentBytes / _bytesPerElement);
         CollectiveLog.Started(_logger, collective, Rank, buffer.Length, _options.WireFormat);
         var lent = new SendTracker();
+        if (_options.WireFormat == WireFormat.Float32)
+        {
+            _link.SetLanding(collective, (header, size) => Landing(buffer, layout, header, size));
+        }
         try
         {
             await ReduceScatterAsync(collective, buffer, layout, op, lent, cancellationToken).ConfigureAwait(false);
-            await AllGatherAsync(collective, buffer, layout, cancellationToken).ConfigureAwait(false);
+            await AllGatherAsync(collective, buffer, layout, lent, cancellationToken).ConfigureAwait(false);
             await DrainAsync(collective, lent).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -151,7 +155,20 @@ internal sealed partial class RingAllReduce : IAllReduce
         }
     }
 
-    private async Task AllGatherAsync(long collective, Memory<float> buffer, RingLayout layout, CancellationToken ct)
+    // An all-gather segment of float32 values goes straight to its place in the buffer: the owner's
+    // final bytes, which this rank keeps verbatim anyway. Only chunks this rank gathers qualify.
+    private Memory<byte>? Landing(Memory<float> buffer, RingLayout layout, SegmentHeader header, int size)
+    {
+        if (header.Phase != RingPhase.AllGather || header.Format != WireFormat.Float32 || header.TotalElements != buffer.Length
+            || (uint)header.Chunk >= (uint)WorldSize || header.Chunk == layout.Behind(Rank, -1) || (uint)header.Segment >= (uint)layout.SegmentCount(header.Chunk))
+        {
+            return null;
+        }
+        var (start, length) = layout.Segment(header.Chunk, header.Segment);
+        return length * sizeof(float) == size ? new FloatBytes(buffer.Slice(start, length)).Memory : null;
+    }
+
+    private async Task AllGatherAsync(long collective, Memory<float> buffer, RingLayout layout, SendTracker lent, CancellationToken ct)
     {
         for (var t = 0; t < WorldSize - 1; t++)
         {
@@ -160,6 +177,15 @@ internal sealed partial class RingAllReduce : IAllReduce
             {
                 var (start, length) = layout.Segment(chunk, g);
                 var segment = await ReceiveAsync(Header(collective, RingPhase.AllGather, t, chunk, g, buffer.Length), length, ct).ConfigureAwait(false);
+                if (segment.Payload is LandedPayload)
+                {
+                    // Already in place; forward it from there.
+                    if (t < WorldSize - 2)
+                    {
+                        await SendAsync(segment.Header with { Step = t + 1 }, new BorrowedPayload(buffer.Slice(start, length), lent), ct).ConfigureAwait(false);
+                    }
+                    continue;
+                }
                 WireCodec.Unpack(_options.WireFormat, segment.Payload.Memory.Span, buffer.Span.Slice(start, length));
                 if (t < WorldSize - 2)
                 {
