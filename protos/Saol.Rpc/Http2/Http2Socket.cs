@@ -29,10 +29,11 @@ internal sealed class Http2Socket : IDisposable
     {
         _socket = socket;
         _socket.NoDelay = true;
+        Remote = socket.RemoteEndPoint?.ToString() ?? "unknown";
     }
 
-    /// <summary>The remote end point, for error messages.</summary>
-    public string Remote => _socket.RemoteEndPoint?.ToString() ?? "unknown";
+    /// <summary>The remote end point, for error messages (still readable once closed).</summary>
+    public string Remote { get; }
 
     /// <summary>Reads exactly <paramref name="destination"/>.Length bytes; throws <see cref="IOException"/> when the peer closes first.</summary>
     public void ReadExactly(Span<byte> destination)

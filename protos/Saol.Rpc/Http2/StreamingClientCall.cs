@@ -341,6 +341,11 @@ public sealed class StreamingClientCall : IDisposable
         {
             End(new RpcException(new Status(StatusCode.Unavailable, $"the connection to {_address} broke: {ex.Message}")));
         }
+        catch (Exception ex)
+        {
+            // Never an unhandled exception on this thread: the call fails instead.
+            End(new RpcException(new Status(StatusCode.Internal, $"reading the response from {_address} failed: {ex.GetType().Name}: {ex.Message}")));
+        }
     }
 
     private void ReadResponseData(Http2Socket socket, FrameHeader header, List<byte> message)

@@ -14,6 +14,9 @@ internal static partial class StreamingLog
     [LoggerMessage(22, LogLevel.Debug, "Connection with {Peer} ended: {Reason}")]
     public static partial void ConnectionLost(ILogger logger, string peer, string reason);
 
+    [LoggerMessage(24, LogLevel.Error, "A streaming connection failed unexpectedly")]
+    public static partial void ConnectionFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(23, LogLevel.Warning, "Accepting a connection failed: {Reason}")]
     public static partial void AcceptFailed(ILogger logger, string reason);
 }

@@ -145,6 +145,11 @@ public sealed class StreamingServer : IAsyncDisposable
                 {
                     connection.Run();
                 }
+                catch (Exception ex)
+                {
+                    // A bug must not take the worker process down with it: the connection ends instead.
+                    StreamingLog.ConnectionFailed(_logger, ex);
+                }
                 finally
                 {
                     _connections.TryRemove(connection, out _);

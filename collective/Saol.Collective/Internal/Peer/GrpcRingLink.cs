@@ -299,6 +299,11 @@ internal sealed class GrpcRingLink : IRingLink
             }
             SendAbort(call);
         }
+        catch (Exception ex)
+        {
+            // Never an unhandled exception on this thread (it would end the worker process).
+            PeerLog.ClosedBroken(_logger, Rank, JobId, Generation, ex.Message);
+        }
         finally
         {
             _pumped.TrySetResult();
