@@ -29,10 +29,13 @@ internal sealed class Http2Socket : IDisposable
     {
         _socket = socket;
         _socket.NoDelay = true;
+        // Read once: a closed socket throws instead of answering, and the error paths that name
+        // the peer run after the close.
+        Remote = socket.RemoteEndPoint?.ToString() ?? "unknown";
     }
 
     /// <summary>The remote end point, for error messages.</summary>
-    public string Remote => _socket.RemoteEndPoint?.ToString() ?? "unknown";
+    public string Remote { get; }
 
     /// <summary>Reads exactly <paramref name="destination"/>.Length bytes; throws <see cref="IOException"/> when the peer closes first.</summary>
     public void ReadExactly(Span<byte> destination)
