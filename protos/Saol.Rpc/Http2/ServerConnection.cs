@@ -129,12 +129,13 @@ internal sealed class ServerConnection
         catch (Http2Exception ex)
         {
             Break(ex);
-            throw new RpcException(new Status(StatusCode.Internal, $"HTTP/2 protocol error from {_socket.Remote}: {ex.Message}"));
+            // A call that had already ended (aborted, deadline) keeps the reason it ended with.
+            throw new RpcException(call.Failure ?? new Status(StatusCode.Internal, $"HTTP/2 protocol error from {_socket.Remote}: {ex.Message}"));
         }
         catch (Exception ex) when (IsConnectionLoss(ex))
         {
             Lost(ex);
-            throw new RpcException(new Status(StatusCode.Unavailable, $"the connection from {_socket.Remote} broke: {ex.Message}"));
+            throw new RpcException(call.Failure ?? new Status(StatusCode.Unavailable, $"the connection from {_socket.Remote} broke: {ex.Message}"));
         }
     }
 
