@@ -156,6 +156,14 @@ internal static class Http2Frames
         return settings;
     }
 
+    /// <summary>Writes a PING (its payload is zeros: this end never measures the round trip).</summary>
+    public static void WritePing(Http2Socket socket)
+    {
+        Span<byte> payload = stackalloc byte[8];
+        payload.Clear();
+        socket.WriteFrame(new FrameHeader(8, FrameType.Ping, FrameFlags.None, 0), payload);
+    }
+
     /// <summary>Reads a PING payload and answers it (unless it is itself an answer).</summary>
     public static void HandlePing(Http2Socket socket, FrameHeader header)
     {

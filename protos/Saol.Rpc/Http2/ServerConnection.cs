@@ -172,6 +172,9 @@ internal sealed class ServerConnection
             {
                 // The response is complete while the client still sends: ask it to stop (RFC 9113 §8.1).
                 Http2Frames.WriteRstStream(_socket, id, Http2ErrorCode.NoError);
+                // A call ended from another thread (Abort, the deadline) may have its handler
+                // blocked in a read of a client that now sends nothing: the PING's answer wakes it.
+                Http2Frames.WritePing(_socket);
             }
             RpcLog.CallFinished(_logger, call.Method, status.StatusCode);
         }
