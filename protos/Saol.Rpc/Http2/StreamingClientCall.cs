@@ -341,6 +341,12 @@ public sealed class StreamingClientCall : IDisposable
         {
             End(new RpcException(new Status(StatusCode.Unavailable, $"the connection to {_address} broke: {ex.Message}")));
         }
+        finally
+        {
+            // The call is over, however it ended; this also closes a connection that came up after
+            // an early Cancel, which found no connection to close.
+            socket.Close();
+        }
     }
 
     private void ReadResponseData(Http2Socket socket, FrameHeader header, List<byte> message)
