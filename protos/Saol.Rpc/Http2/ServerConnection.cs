@@ -89,7 +89,7 @@ internal sealed class ServerConnection
     /// <summary>Ends the connection from outside (server shutdown).</summary>
     public void Close()
     {
-        Http2Frames.TryWriteGoAway(_socket, _lastStreamId, Http2ErrorCode.NoError, "server shutting down");
+        Http2Frames.TryWriteGoAway(_socket, _lastStreamId, Http2ErrorCode.NoError, "server shutting down", unlessBusy: true);
         _socket.Close();
     }
 

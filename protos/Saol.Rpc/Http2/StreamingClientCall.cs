@@ -149,7 +149,11 @@ public sealed class StreamingClientCall : IDisposable
         {
             try
             {
-                Http2Frames.WriteRstStream(_connected.Result, StreamId, Http2ErrorCode.Cancel);
+                // Skipped while a write is blocked (the server reads nothing): closing the connection
+                // below ends the stream as well, and Cancel must not wait for that write.
+                Span<byte> code = stackalloc byte[4];
+                BinaryPrimitives.WriteUInt32BigEndian(code, (uint)Http2ErrorCode.Cancel);
+                _connected.Result.TryWriteFrame(new FrameHeader(4, FrameType.RstStream, FrameFlags.None, StreamId), code);
             }
             catch (Exception ex) when (ServerConnection.IsConnectionLoss(ex))
             {
