@@ -391,6 +391,7 @@ internal sealed class ServerConnection
     private void Serve(FrameHeader header, List<KeyValuePair<string, string>> fields)
     {
         string? method = null, path = null, contentType = null, authorization = null, encoding = null, timeout = null;
+        Status? malformed = null;
         var metadata = new Metadata();
         foreach (var (name, value) in fields)
         {
@@ -405,7 +406,15 @@ internal sealed class ServerConnection
                 default:
                     if (!GrpcProtocol.IsReservedHeader(name) && name != GrpcProtocol.AuthorizationHeader)
                     {
-                        GrpcProtocol.AddReceivedHeader(metadata, name, value);
+                        try
+                        {
+                            GrpcProtocol.AddReceivedHeader(metadata, name, value);
+                        }
+                        catch (Exception ex) when (ex is ArgumentException or RpcException)
+                        {
+                            // HPACK carries any octets; Metadata takes only what gRPC allows.
+                            malformed ??= new Status(StatusCode.Internal, $"request header '{name}' is not valid gRPC metadata: {ex.Message}");
+                        }
                     }
                     break;
             }
@@ -420,6 +429,7 @@ internal sealed class ServerConnection
         {
             var refusal = method != "POST" ? new Status(StatusCode.Internal, $"gRPC needs POST, not {method}")
                 : !GrpcProtocol.IsGrpcContentType(contentType) ? new Status(StatusCode.Internal, $"content-type '{contentType}' is not application/grpc")
+                : malformed is { } bad ? bad
                 : path is null || !_handlers.TryGetValue(path, out var handler) ? new Status(StatusCode.Unimplemented, $"method {path} is not served here")
                 : !Authorized(authorization) ? new Status(StatusCode.Unauthenticated, "missing or wrong bearer token")
                 : encoding is not null && encoding != GrpcProtocol.IdentityEncoding ? new Status(StatusCode.Unimplemented, $"grpc-encoding '{encoding}' is not supported (identity only)")
