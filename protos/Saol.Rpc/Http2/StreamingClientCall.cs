@@ -345,6 +345,12 @@ public sealed class StreamingClientCall : IDisposable
         {
             End(new RpcException(new Status(StatusCode.Unavailable, $"the connection to {_address} broke: {ex.Message}")));
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // What the server sent cannot be taken (trailers that are no valid metadata): fail the
+            // call rather than the process, whose thread this is.
+            End(new RpcException(new Status(StatusCode.Internal, $"the response from {_address} is malformed: {ex.Message}", ex)));
+        }
         finally
         {
             // The call is over, however it ended; this also closes a connection that came up after
