@@ -368,7 +368,8 @@ public sealed class StreamingStatusTests : IAsyncLifetime
         return server;
     }
 
-    private static async Task<RpcException> FailsAsync(StreamingClientCall call, byte[][] messages)
+    /// <summary>Writes the messages and completes; the call must fail, and a failed write with the call's status.</summary>
+    internal static async Task<RpcException> FailsAsync(StreamingClientCall call, byte[][] messages)
     {
         // Writes may fail once the server has answered: then with the server's status.
         var writer = Task.Run(() =>
