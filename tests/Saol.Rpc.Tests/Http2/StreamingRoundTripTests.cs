@@ -198,6 +198,35 @@ public sealed class StreamingRoundTripTests : IAsyncLifetime
         Assert.Equal(BulkServer.ReasonBytes, ex.Trailers.GetValueBytes("x-reason-bin"));
     }
 
+    [Fact]
+    public async Task RpcChannel_CallsAfterRefusedOnes_OnTheSameChannel_AreServed()
+    {
+        using var channel = RpcChannel.ForAddress(Server.Address);
+        var bytes = Marshallers.Create<byte[]>(b => b, b => b);
+        var fail = new Method<byte[], byte[]>(MethodType.ClientStreaming, "saol.test.v1.Bulk", "Fail", bytes, bytes);
+        var digest = new Method<byte[], byte[]>(MethodType.ClientStreaming, "saol.test.v1.Bulk", "Digest", bytes, bytes);
+        var invoker = channel.CreateCallInvoker();
+
+        for (var i = 0; i < 5; i++)
+        {
+            // Refused while the request stream is still open (the server resets it), then refused after it ended.
+            using (var refused = invoker.AsyncClientStreamingCall(fail, null, new CallOptions(new Metadata { { "x-fail-code", "3" }, { "x-fail-early", "1" } })))
+            {
+                await refused.RequestStream.WriteAsync([1]).DefaultTimeout();
+                Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => refused.ResponseAsync).DefaultTimeout()).StatusCode);
+            }
+            using (var refused = invoker.AsyncClientStreamingCall(fail, null, new CallOptions(new Metadata { { "x-fail-code", "3" } })))
+            {
+                await refused.RequestStream.CompleteAsync().DefaultTimeout();
+                Assert.Equal(StatusCode.InvalidArgument, (await Assert.ThrowsAsync<RpcException>(() => refused.ResponseAsync).DefaultTimeout()).StatusCode);
+            }
+            using var call = invoker.AsyncClientStreamingCall(digest, null, default);
+            await call.RequestStream.WriteAsync([(byte)i]).DefaultTimeout();
+            await call.RequestStream.CompleteAsync().DefaultTimeout();
+            Assert.Equal(BulkDigest.Of([[(byte)i]]), await call.ResponseAsync.DefaultTimeout());
+        }
+    }
+
     internal static byte[] Bytes(int size, int seed)
     {
         var bytes = new byte[size];
