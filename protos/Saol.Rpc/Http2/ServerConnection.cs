@@ -18,7 +18,8 @@ internal sealed class ServerConnection
     private readonly StreamingServerOptions _options;
     private readonly IReadOnlyDictionary<string, StreamingHandler> _handlers;
     private readonly ILogger _logger;
-    private readonly HpackDecoder _decoder = new();
+    // Decodes as much as SETTINGS_MAX_HEADER_LIST_SIZE promises.
+    private readonly HpackDecoder _decoder = new(maxHeaderListSize: Http2Frames.MaxHeaderBlockSize);
     private readonly SendWindow _sendWindow = new();
     private readonly byte[]? _expectedAuthorization;
     private int _peerMaxFrameSize = Http2Protocol.DefaultMaxFrameSize;

@@ -42,7 +42,8 @@ public sealed class StreamingClientCall : IDisposable
     private readonly StreamingClientOptions _options;
     private readonly Task<Http2Socket> _connected;
     private readonly SendWindow _sendWindow = new();
-    private readonly HpackDecoder _decoder = new();
+    // Decodes as much as SETTINGS_MAX_HEADER_LIST_SIZE promises.
+    private readonly HpackDecoder _decoder = new(maxHeaderListSize: Http2Frames.MaxHeaderBlockSize);
     private readonly TaskCompletionSource<byte[]> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Metadata _responseTrailers = [];
     private volatile int _peerMaxFrameSize = Http2Protocol.DefaultMaxFrameSize;
