@@ -137,6 +137,19 @@ public sealed class StreamingRoundTripTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metadata_LargerThanOneFrame_ArrivesThroughContinuationFrames()
+    {
+        // 150 KB of headers: several CONTINUATION frames, within the advertised SETTINGS_MAX_HEADER_LIST_SIZE (256 KiB).
+        var big = new string('v', 150_000);
+        using var call = StreamingClientCall.Start(Server.Address, BulkServer.Digest, new Metadata { { "x-scenario", "big-metadata" }, { "x-big", big } });
+
+        await Task.Run(call.CompleteRequest).DefaultTimeout();
+        await call.ResponseAsync.DefaultTimeout();
+
+        Assert.Equal(big, Server.HeadersByScenario["big-metadata"].GetValue("x-big"));
+    }
+
+    [Fact]
     public async Task ManyCalls_OneAfterAnother_ServerEndsEachConnection()
     {
         for (var i = 0; i < 50; i++)
