@@ -37,8 +37,11 @@ internal static class Http2Frames
         socket.WriteFrame(new FrameHeader(4, FrameType.RstStream, FrameFlags.None, streamId), payload);
     }
 
-    /// <summary>Best effort: the connection may already be gone.</summary>
-    public static void TryWriteGoAway(Http2Socket socket, int lastStreamId, Http2ErrorCode code, string debug)
+    /// <summary>
+    /// Best effort: the connection may already be gone. With <paramref name="unlessBusy"/> nothing is
+    /// written while another thread is writing (it may be stuck on a peer that does not read).
+    /// </summary>
+    public static void TryWriteGoAway(Http2Socket socket, int lastStreamId, Http2ErrorCode code, string debug, bool unlessBusy = false)
     {
         var text = System.Text.Encoding.UTF8.GetBytes(debug.Length > 200 ? debug[..200] : debug);
         var payload = new byte[8 + text.Length];
@@ -47,7 +50,15 @@ internal static class Http2Frames
         text.CopyTo(payload, 8);
         try
         {
-            socket.WriteFrame(new FrameHeader(payload.Length, FrameType.GoAway, FrameFlags.None, 0), payload);
+            var header = new FrameHeader(payload.Length, FrameType.GoAway, FrameFlags.None, 0);
+            if (unlessBusy)
+            {
+                socket.TryWriteFrame(header, payload);
+            }
+            else
+            {
+                socket.WriteFrame(header, payload);
+            }
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
         {
@@ -154,6 +165,14 @@ internal static class Http2Frames
             settings.Add((id, value));
         }
         return settings;
+    }
+
+    /// <summary>Writes a PING (its payload is zeros: this end never measures the round trip).</summary>
+    public static void WritePing(Http2Socket socket)
+    {
+        Span<byte> payload = stackalloc byte[8];
+        payload.Clear();
+        socket.WriteFrame(new FrameHeader(8, FrameType.Ping, FrameFlags.None, 0), payload);
     }
 
     /// <summary>Reads a PING payload and answers it (unless it is itself an answer).</summary>

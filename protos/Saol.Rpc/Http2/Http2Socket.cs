@@ -29,10 +29,12 @@ internal sealed class Http2Socket : IDisposable
     {
         _socket = socket;
         _socket.NoDelay = true;
+        // Read once: a closed socket throws instead of answering, and the error paths that name
+        // the peer run after the close.
         Remote = socket.RemoteEndPoint?.ToString() ?? "unknown";
     }
 
-    /// <summary>The remote end point, for error messages (still readable once closed).</summary>
+    /// <summary>The remote end point, for error messages.</summary>
     public string Remote { get; }
 
     /// <summary>Reads exactly <paramref name="destination"/>.Length bytes; throws <see cref="IOException"/> when the peer closes first.</summary>
@@ -89,19 +91,46 @@ internal sealed class Http2Socket : IDisposable
     {
         lock (_writeLock)
         {
-            header.Write(_writeBuffer);
-            if (first.Length <= CoalesceLimit)
-            {
-                first.CopyTo(_writeBuffer.AsSpan(Http2Protocol.FrameHeaderSize));
-                SendAll(_writeBuffer.AsSpan(0, Http2Protocol.FrameHeaderSize + first.Length));
-            }
-            else
-            {
-                SendAll(_writeBuffer.AsSpan(0, Http2Protocol.FrameHeaderSize));
-                SendAll(first);
-            }
-            SendAll(second);
+            WriteFrameLocked(header, first, second);
         }
+    }
+
+    /// <summary>
+    /// Writes one frame unless another thread is writing: that writer may be blocked for good by a
+    /// peer that reads nothing, and a last word (RST_STREAM, GOAWAY) before closing must not wait for it.
+    /// </summary>
+    /// <returns>False when the frame was not written.</returns>
+    public bool TryWriteFrame(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (!_writeLock.TryEnter())
+        {
+            return false;
+        }
+        try
+        {
+            WriteFrameLocked(header, payload, default);
+            return true;
+        }
+        finally
+        {
+            _writeLock.Exit();
+        }
+    }
+
+    private void WriteFrameLocked(FrameHeader header, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        header.Write(_writeBuffer);
+        if (first.Length <= CoalesceLimit)
+        {
+            first.CopyTo(_writeBuffer.AsSpan(Http2Protocol.FrameHeaderSize));
+            SendAll(_writeBuffer.AsSpan(0, Http2Protocol.FrameHeaderSize + first.Length));
+        }
+        else
+        {
+            SendAll(_writeBuffer.AsSpan(0, Http2Protocol.FrameHeaderSize));
+            SendAll(first);
+        }
+        SendAll(second);
     }
 
     /// <summary>Writes bytes that are not a frame (the client preface).</summary>

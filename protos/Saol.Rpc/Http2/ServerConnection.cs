@@ -18,7 +18,8 @@ internal sealed class ServerConnection
     private readonly StreamingServerOptions _options;
     private readonly IReadOnlyDictionary<string, StreamingHandler> _handlers;
     private readonly ILogger _logger;
-    private readonly HpackDecoder _decoder = new();
+    // Decodes as much as SETTINGS_MAX_HEADER_LIST_SIZE promises.
+    private readonly HpackDecoder _decoder = new(maxHeaderListSize: Http2Frames.MaxHeaderBlockSize);
     private readonly SendWindow _sendWindow = new();
     private readonly byte[]? _expectedAuthorization;
     private int _peerMaxFrameSize = Http2Protocol.DefaultMaxFrameSize;
@@ -89,7 +90,7 @@ internal sealed class ServerConnection
     /// <summary>Ends the connection from outside (server shutdown).</summary>
     public void Close()
     {
-        Http2Frames.TryWriteGoAway(_socket, _lastStreamId, Http2ErrorCode.NoError, "server shutting down");
+        Http2Frames.TryWriteGoAway(_socket, _lastStreamId, Http2ErrorCode.NoError, "server shutting down", unlessBusy: true);
         _socket.Close();
     }
 
@@ -129,12 +130,13 @@ internal sealed class ServerConnection
         catch (Http2Exception ex)
         {
             Break(ex);
-            throw new RpcException(new Status(StatusCode.Internal, $"HTTP/2 protocol error from {_socket.Remote}: {ex.Message}"));
+            // A call that had already ended (aborted, deadline) keeps the reason it ended with.
+            throw new RpcException(call.Failure ?? new Status(StatusCode.Internal, $"HTTP/2 protocol error from {_socket.Remote}: {ex.Message}"));
         }
         catch (Exception ex) when (IsConnectionLoss(ex))
         {
             Lost(ex);
-            throw new RpcException(new Status(StatusCode.Unavailable, $"the connection from {_socket.Remote} broke: {ex.Message}"));
+            throw new RpcException(call.Failure ?? new Status(StatusCode.Unavailable, $"the connection from {_socket.Remote} broke: {ex.Message}"));
         }
     }
 
@@ -171,6 +173,9 @@ internal sealed class ServerConnection
             {
                 // The response is complete while the client still sends: ask it to stop (RFC 9113 §8.1).
                 Http2Frames.WriteRstStream(_socket, id, Http2ErrorCode.NoError);
+                // A call ended from another thread (Abort, the deadline) may have its handler
+                // blocked in a read of a client that now sends nothing: the PING's answer wakes it.
+                Http2Frames.WritePing(_socket);
             }
             RpcLog.CallFinished(_logger, call.Method, status.StatusCode);
         }
@@ -387,6 +392,7 @@ internal sealed class ServerConnection
     private void Serve(FrameHeader header, List<KeyValuePair<string, string>> fields)
     {
         string? method = null, path = null, contentType = null, authorization = null, encoding = null, timeout = null;
+        Status? malformed = null;
         var metadata = new Metadata();
         foreach (var (name, value) in fields)
         {
@@ -401,7 +407,15 @@ internal sealed class ServerConnection
                 default:
                     if (!GrpcProtocol.IsReservedHeader(name) && name != GrpcProtocol.AuthorizationHeader)
                     {
-                        GrpcProtocol.AddReceivedHeader(metadata, name, value);
+                        try
+                        {
+                            GrpcProtocol.AddReceivedHeader(metadata, name, value);
+                        }
+                        catch (Exception ex) when (ex is ArgumentException or RpcException)
+                        {
+                            // HPACK carries any octets; Metadata takes only what gRPC allows.
+                            malformed ??= new Status(StatusCode.Internal, $"request header '{name}' is not valid gRPC metadata: {ex.Message}");
+                        }
                     }
                     break;
             }
@@ -416,6 +430,7 @@ internal sealed class ServerConnection
         {
             var refusal = method != "POST" ? new Status(StatusCode.Internal, $"gRPC needs POST, not {method}")
                 : !GrpcProtocol.IsGrpcContentType(contentType) ? new Status(StatusCode.Internal, $"content-type '{contentType}' is not application/grpc")
+                : malformed is { } bad ? bad
                 : path is null || !_handlers.TryGetValue(path, out var handler) ? new Status(StatusCode.Unimplemented, $"method {path} is not served here")
                 : !Authorized(authorization) ? new Status(StatusCode.Unauthenticated, "missing or wrong bearer token")
                 : encoding is not null && encoding != GrpcProtocol.IdentityEncoding ? new Status(StatusCode.Unimplemented, $"grpc-encoding '{encoding}' is not supported (identity only)")
@@ -427,7 +442,7 @@ internal sealed class ServerConnection
                 return;
             }
             using var deadline = timeout is not null && GrpcProtocol.TryParseTimeout(timeout, out var span)
-                ? new Timer(_ => call.Abort(new Status(StatusCode.DeadlineExceeded, "the call's deadline passed")), null, span < GrpcProtocol.MaxTimerDelay ? span : GrpcProtocol.MaxTimerDelay, Timeout.InfiniteTimeSpan)
+                ? new Timer(_ => ExpireDeadline(call), null, span < GrpcProtocol.MaxTimerDelay ? span : GrpcProtocol.MaxTimerDelay, Timeout.InfiniteTimeSpan)
                 : null;
             RunHandler(_handlers[path!], call);
         }
@@ -441,6 +456,19 @@ internal sealed class ServerConnection
                 CreditConnection(call.FrameRemaining + call.PaddingRemaining);
                 call.FrameRemaining = call.PaddingRemaining = 0;
             }
+        }
+    }
+
+    // A timer callback: nothing may escape it (it would end the process).
+    private void ExpireDeadline(StreamingServerCall call)
+    {
+        try
+        {
+            call.Abort(new Status(StatusCode.DeadlineExceeded, "the call's deadline passed"));
+        }
+        catch (Exception ex)
+        {
+            StreamingLog.ConnectionFailed(_logger, ex);
         }
     }
 

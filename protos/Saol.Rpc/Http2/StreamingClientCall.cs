@@ -42,7 +42,8 @@ public sealed class StreamingClientCall : IDisposable
     private readonly StreamingClientOptions _options;
     private readonly Task<Http2Socket> _connected;
     private readonly SendWindow _sendWindow = new();
-    private readonly HpackDecoder _decoder = new();
+    // Decodes as much as SETTINGS_MAX_HEADER_LIST_SIZE promises.
+    private readonly HpackDecoder _decoder = new(maxHeaderListSize: Http2Frames.MaxHeaderBlockSize);
     private readonly TaskCompletionSource<byte[]> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Metadata _responseTrailers = [];
     private volatile int _peerMaxFrameSize = Http2Protocol.DefaultMaxFrameSize;
@@ -149,7 +150,11 @@ public sealed class StreamingClientCall : IDisposable
         {
             try
             {
-                Http2Frames.WriteRstStream(_connected.Result, StreamId, Http2ErrorCode.Cancel);
+                // Skipped while a write is blocked (the server reads nothing): closing the connection
+                // below ends the stream as well, and Cancel must not wait for that write.
+                Span<byte> code = stackalloc byte[4];
+                BinaryPrimitives.WriteUInt32BigEndian(code, (uint)Http2ErrorCode.Cancel);
+                _connected.Result.TryWriteFrame(new FrameHeader(4, FrameType.RstStream, FrameFlags.None, StreamId), code);
             }
             catch (Exception ex) when (ServerConnection.IsConnectionLoss(ex))
             {
@@ -341,10 +346,17 @@ public sealed class StreamingClientCall : IDisposable
         {
             End(new RpcException(new Status(StatusCode.Unavailable, $"the connection to {_address} broke: {ex.Message}")));
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // Never an unhandled exception on this thread: the call fails instead.
-            End(new RpcException(new Status(StatusCode.Internal, $"reading the response from {_address} failed: {ex.GetType().Name}: {ex.Message}")));
+            // What the server sent cannot be taken (trailers that are no valid metadata): fail the
+            // call rather than the process, whose thread this is.
+            End(new RpcException(new Status(StatusCode.Internal, $"the response from {_address} is malformed: {ex.Message}", ex)));
+        }
+        finally
+        {
+            // The call is over, however it ended; this also closes a connection that came up after
+            // an early Cancel, which found no connection to close.
+            socket.Close();
         }
     }
 

@@ -55,6 +55,9 @@ public sealed class StreamingServer : IAsyncDisposable
             ? $"http://[::1]:{Port}"
             : $"http://{new IPEndPoint(_options.ListenAddress, Port)}");
 
+    /// <summary>Connections whose thread is still running (for tests: a connection that ended has left this count).</summary>
+    internal int OpenConnections => _connections.Count;
+
     /// <summary>Serves <paramref name="fullMethod"/> (<c>/package.Service/Method</c>) with <paramref name="handler"/>.</summary>
     public void Map(string fullMethod, StreamingHandler handler)
     {

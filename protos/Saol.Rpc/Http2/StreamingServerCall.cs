@@ -10,8 +10,8 @@ namespace Saol.Rpc.Http2;
 /// </summary>
 /// <remarks>
 /// The reads belong to the handler's thread. <see cref="Abort"/> may be called from any thread:
-/// it ends the call at once with an error status (a blocked read then fails when the connection
-/// moves on or closes).
+/// it ends the call at once with an error status, and a read blocked meanwhile fails with it as soon
+/// as the client answers the PING sent with the status (or the connection closes).
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The token source has no timer; handlers may read CancellationToken after the call ends, so it is never disposed.")]
 public sealed class StreamingServerCall

@@ -240,6 +240,11 @@ internal sealed class GrpcRingLink : IRingLink
         }
         _service.Unregister(this);
         _outgoing.Writer.TryComplete();
+        if (_call is null)
+        {
+            // Never connected: no sending thread to wait for.
+            _pumped.TrySetResult();
+        }
         try
         {
             // Half-close after the last queued segment, then wait for the neighbour's summary.
