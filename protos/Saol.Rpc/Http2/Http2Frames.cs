@@ -9,6 +9,9 @@ internal static class Http2Frames
     /// <summary>The largest header block (all HEADERS and CONTINUATION fragments) accepted.</summary>
     public const int MaxHeaderBlockSize = 256 * 1024;
 
+    /// <summary>The most CONTINUATION frames one header block may have (a legitimate block needs a handful).</summary>
+    public const int MaxContinuationFrames = 256;
+
     public static void WriteSettings(Http2Socket socket, ReadOnlySpan<(SettingId Id, uint Value)> settings)
     {
         Span<byte> payload = stackalloc byte[6 * settings.Length];
@@ -96,9 +99,15 @@ internal static class Http2Frames
         var block = new List<byte>();
         ReadFragment(socket, headers, block, priority: headers.Has(FrameFlags.Priority));
         var last = headers;
+        var continuations = 0;
         while (!last.Has(FrameFlags.EndHeaders))
         {
             last = socket.ReadFrameHeader();
+            if (++continuations > MaxContinuationFrames)
+            {
+                // A flood of (possibly empty) CONTINUATION frames costs CPU without growing the block.
+                throw new Http2Exception(Http2ErrorCode.EnhanceYourCalm, $"more than {MaxContinuationFrames} CONTINUATION frames in one header block on stream {headers.StreamId}");
+            }
             if (last.Type != FrameType.Continuation || last.StreamId != headers.StreamId)
             {
                 throw new Http2Exception(Http2ErrorCode.ProtocolError, $"expected a CONTINUATION frame on stream {headers.StreamId}, got {last}");

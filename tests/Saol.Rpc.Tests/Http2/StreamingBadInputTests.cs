@@ -92,6 +92,11 @@ public sealed class StreamingBadInputTests : IAsyncLifetime
             { "HEADERS on an even stream", Frame(FrameType.Headers, FrameFlags.EndHeaders, 2, block), Code(Http2ErrorCode.ProtocolError) },
             { "HEADERS then a PING before its CONTINUATION", [.. Frame(FrameType.Headers, FrameFlags.None, 1, block), .. Frame(FrameType.Ping, FrameFlags.None, 0, new byte[8])], Code(Http2ErrorCode.ProtocolError) },
             { "CONTINUATION without HEADERS", Frame(FrameType.Continuation, FrameFlags.EndHeaders, 1, []), Code(Http2ErrorCode.ProtocolError) },
+            {
+                "a flood of empty CONTINUATION frames",
+                [.. Frame(FrameType.Headers, FrameFlags.None, 1, block), .. Enumerable.Range(0, Http2Frames.MaxContinuationFrames + 1).SelectMany(_ => Frame(FrameType.Continuation, FrameFlags.None, 1, []))],
+                Code(Http2ErrorCode.EnhanceYourCalm)
+            },
             { "PUSH_PROMISE from a client", Header(4, FrameType.PushPromise, FrameFlags.EndHeaders, 1), Code(Http2ErrorCode.ProtocolError) },
             { "WINDOW_UPDATE of 0 on the connection", Frame(FrameType.WindowUpdate, FrameFlags.None, 0, new byte[4]), Code(Http2ErrorCode.ProtocolError) },
             { "WINDOW_UPDATE overflowing the connection window", [.. WindowUpdate(0x7FFF_FFFF), .. WindowUpdate(0x7FFF_FFFF)], Code(Http2ErrorCode.FlowControlError) },
