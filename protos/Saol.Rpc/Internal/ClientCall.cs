@@ -26,6 +26,9 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState, IDispo
     private DateTime _deadline = DateTime.MaxValue;
     private HttpRequestMessage? _request;
     private Task<HttpResponseMessage>? _send;
+
+    // How long a failed write waits for an answer the server may have sent just before it.
+    private static readonly TimeSpan s_earlyAnswerGrace = TimeSpan.FromSeconds(1);
     private HttpResponseMessage? _response;
     private FrameReader? _reader;
     private StreamingRequestContent? _requestContent;
@@ -133,6 +136,10 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState, IDispo
         }
         catch (Exception ex)
         {
+            if (ex is not RpcException && !cancellationToken.IsCancellationRequested)
+            {
+                await TakeEarlyAnswerAsync().ConfigureAwait(false);
+            }
             // A failed write means the call is over: report the call's status, not the transport's symptom.
             throw CallEndedOr(ex, cancellationToken);
         }
@@ -380,6 +387,23 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCallState, IDispo
     // Usage errors are thrown before a write starts; anything a write throws (HttpClient's
     // ObjectDisposedException for a request stream it closed after the connection broke is an
     // InvalidOperationException too) is the call ending.
+    /// <summary>
+    /// A server that answers a streaming call early (trailers-only, then RST_STREAM NO_ERROR) can make
+    /// the client's write fail before anyone read that answer: take the status from it if it came.
+    /// </summary>
+    private async Task TakeEarlyAnswerAsync()
+    {
+        if (_status is not null || _send is not { } send)
+        {
+            return;
+        }
+        await ((Task)send).WaitAsync(s_earlyAnswerGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (send.IsCompletedSuccessfully && send.Result.StatusCode == HttpStatusCode.OK && HeaderValue(send.Result.Headers, GrpcProtocol.StatusHeader) is not null)
+        {
+            ReadStatus(send.Result.Headers, "headers");
+        }
+    }
+
     private RpcException CallEndedOr(Exception ex, CancellationToken writeToken) => ex switch
     {
         RpcException rpc => Fail(rpc, operationToken: writeToken),
