@@ -84,16 +84,19 @@ internal sealed class BulkServer : IAsyncDisposable
     {
         byte[][] messages = [[1, 2, 3], new byte[70_000]];
         using var call = StreamingClientCall.Start(Address, Digest, null, options);
-        await Task.Run(() =>
-        {
-            foreach (var message in messages)
-            {
-                call.WriteMessage(message, default);
-            }
-            call.CompleteRequest();
-        }).DefaultTimeout();
+        await SendAllAsync(call, messages).DefaultTimeout();
         Assert.Equal(BulkDigest.Of(messages), await call.ResponseAsync.DefaultTimeout());
     }
+
+    /// <summary>Writes <paramref name="messages"/> on a thread of their own (writes block), then ends the request stream.</summary>
+    public static Task SendAllAsync(StreamingClientCall call, IEnumerable<byte[]> messages) => Task.Run(() =>
+    {
+        foreach (var message in messages)
+        {
+            call.WriteMessage(message, default);
+        }
+        call.CompleteRequest();
+    });
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 

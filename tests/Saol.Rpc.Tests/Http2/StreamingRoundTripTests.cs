@@ -100,14 +100,7 @@ public sealed class StreamingRoundTripTests : IAsyncLifetime
         byte[][] messages = [Bytes(5 << 20, seed: 1), [], Bytes(70_000, seed: 2)];
         using var call = StreamingClientCall.Start(small.Address, BulkServer.Digest);
 
-        await Task.Run(() =>
-        {
-            foreach (var message in messages)
-            {
-                call.WriteMessage(message, default);
-            }
-            call.CompleteRequest();
-        }).DefaultTimeout();
+        await BulkServer.SendAllAsync(call, messages).DefaultTimeout();
 
         Assert.Equal(BulkDigest.Of(messages), await call.ResponseAsync.DefaultTimeout());
     }

@@ -372,14 +372,7 @@ public sealed class StreamingStatusTests : IAsyncLifetime
     internal static async Task<RpcException> FailsAsync(StreamingClientCall call, byte[][] messages)
     {
         // Writes may fail once the server has answered: then with the server's status.
-        var writer = Task.Run(() =>
-        {
-            foreach (var message in messages)
-            {
-                call.WriteMessage(message, default);
-            }
-            call.CompleteRequest();
-        });
+        var writer = BulkServer.SendAllAsync(call, messages);
         var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync).DefaultTimeout();
         try
         {
