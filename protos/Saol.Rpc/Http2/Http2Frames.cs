@@ -228,7 +228,7 @@ internal static class Http2Frames
     {
         if (header.StreamId != 0 || header.Length < 8)
         {
-            throw new Http2Exception(Http2ErrorCode.ProtocolError, $"malformed GOAWAY: {header}");
+            throw new Http2Exception(header.StreamId != 0 ? Http2ErrorCode.ProtocolError : Http2ErrorCode.FrameSizeError, $"malformed GOAWAY: {header}");
         }
         var payload = new byte[header.Length];
         socket.ReadExactly(payload);

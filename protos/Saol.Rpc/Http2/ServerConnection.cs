@@ -25,6 +25,8 @@ internal sealed class ServerConnection
     private int _peerMaxFrameSize = Http2Protocol.DefaultMaxFrameSize;
     private long _peerInitialWindow = Http2Protocol.DefaultWindowSize;
     private long _connectionUnacknowledged;
+    // What the client may still send before the next WINDOW_UPDATE: advertised, less received, plus credited.
+    private long _connectionReceiveWindow;
     private int _lastStreamId;
     private StreamingServerCall? _reading;
     private volatile bool _broken;
@@ -36,6 +38,7 @@ internal sealed class ServerConnection
         _handlers = handlers;
         _logger = logger;
         _expectedAuthorization = options.BearerToken is null ? null : Encoding.UTF8.GetBytes("Bearer " + options.BearerToken);
+        _connectionReceiveWindow = Math.Max(options.ConnectionWindowSize, Http2Protocol.DefaultWindowSize);
     }
 
     public int MaxReceiveMessageSize => _options.MaxReceiveMessageSize;
@@ -229,9 +232,9 @@ internal sealed class ServerConnection
                 OnHeaders(header);
                 break;
             case FrameType.Priority:
-                if (header.Length != 5 || header.StreamId == 0)
+                if (header.StreamId == 0 || header.Length != 5)
                 {
-                    throw new Http2Exception(Http2ErrorCode.ProtocolError, $"malformed PRIORITY: {header}");
+                    throw new Http2Exception(header.StreamId == 0 ? Http2ErrorCode.ProtocolError : Http2ErrorCode.FrameSizeError, $"malformed PRIORITY: {header}");
                 }
                 Http2Frames.Ignore(_socket, header);
                 break;
@@ -303,6 +306,20 @@ internal sealed class ServerConnection
         if (header.StreamId > _lastStreamId)
         {
             throw new Http2Exception(Http2ErrorCode.ProtocolError, $"DATA frame on idle stream {header.StreamId}");
+        }
+        // Flow control counts the whole frame, padding included (RFC 9113 §6.9.1).
+        _connectionReceiveWindow -= header.Length;
+        if (_connectionReceiveWindow < 0)
+        {
+            throw new Http2Exception(Http2ErrorCode.FlowControlError, $"{header} overruns the connection's receive window by {-_connectionReceiveWindow} bytes");
+        }
+        if (_reading is { } receiving && receiving.StreamId == header.StreamId && !receiving.RemoteEnded)
+        {
+            receiving.ReceiveWindow -= header.Length;
+            if (receiving.ReceiveWindow < 0)
+            {
+                throw new Http2Exception(Http2ErrorCode.FlowControlError, $"{header} overruns the stream's receive window by {-receiving.ReceiveWindow} bytes");
+            }
         }
         var padding = 0;
         var length = header.Length;
@@ -423,6 +440,7 @@ internal sealed class ServerConnection
         var call = new StreamingServerCall(this, header.StreamId, path ?? "", metadata, _socket.Remote)
         {
             RemoteEnded = header.Has(FrameFlags.EndStream),
+            ReceiveWindow = _options.InitialStreamWindowSize,
         };
         _sendWindow.ResetStream(_peerInitialWindow);
         _reading = call;
@@ -506,6 +524,7 @@ internal sealed class ServerConnection
         if (call.StreamUnacknowledged >= _options.InitialStreamWindowSize / 4 && !call.RemoteEnded)
         {
             Http2Frames.WriteWindowUpdate(_socket, call.StreamId, (int)call.StreamUnacknowledged);
+            call.ReceiveWindow += call.StreamUnacknowledged;
             call.StreamUnacknowledged = 0;
         }
     }
@@ -516,6 +535,7 @@ internal sealed class ServerConnection
         if (_connectionUnacknowledged >= _options.ConnectionWindowSize / 4)
         {
             Http2Frames.WriteWindowUpdate(_socket, 0, (int)_connectionUnacknowledged);
+            _connectionReceiveWindow += _connectionUnacknowledged;
             _connectionUnacknowledged = 0;
         }
     }

@@ -55,6 +55,7 @@ public sealed class StreamingServerCall
     internal bool EndAfterFrame;
     internal bool RemoteEnded;
     internal long StreamUnacknowledged;
+    internal long ReceiveWindow;
 
     internal bool IsCompleted
     {

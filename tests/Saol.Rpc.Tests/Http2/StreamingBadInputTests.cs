@@ -111,8 +111,29 @@ public sealed class StreamingBadInputTests : IAsyncLifetime
             { "PING on stream 1", Header(8, FrameType.Ping, FrameFlags.None, 1), Code(Http2ErrorCode.ProtocolError) },
             { "RST_STREAM on stream 0", Header(4, FrameType.RstStream, FrameFlags.None, 0), Code(Http2ErrorCode.ProtocolError) },
             { "RST_STREAM on an idle stream", Frame(FrameType.RstStream, FrameFlags.None, 9, new byte[4]), Code(Http2ErrorCode.ProtocolError) },
-            { "PRIORITY of 4 bytes", Header(4, FrameType.Priority, FrameFlags.None, 1), Code(Http2ErrorCode.ProtocolError) },
+            { "PRIORITY of 4 bytes", Header(4, FrameType.Priority, FrameFlags.None, 1), Code(Http2ErrorCode.FrameSizeError) },
+            { "GOAWAY of 7 bytes", Frame(FrameType.GoAway, FrameFlags.None, 0, new byte[7]), Code(Http2ErrorCode.FrameSizeError) },
         };
+    }
+
+    [Theory]
+    [InlineData(65_535, 1 << 20, "stream")]
+    [InlineData(1 << 20, 65_535, "connection")]
+    public async Task DataBeyondTheReceiveWindow_GoAwayFlowControlError(int streamWindow, int connectionWindow, string which)
+    {
+        await using var server = await BulkServer.StartAsync(o =>
+        {
+            o.InitialStreamWindowSize = streamWindow;
+            o.ConnectionWindowSize = connectionWindow;
+        });
+        using var raw = RawH2Connection.Open(server.Port).Handshake();
+        raw.WriteFrame(FrameType.Headers, FrameFlags.EndHeaders, 1, RawH2Connection.RequestBlock(BulkServer.Digest));
+
+        // One frame one byte larger than the smaller window: a client that ignored flow control.
+        raw.WriteFrame(FrameType.Data, FrameFlags.None, 1, new byte[65_536]);
+
+        Assert.True(Http2ErrorCode.FlowControlError == await Task.Run(raw.ExpectGoAway).DefaultTimeout(), which);
+        await server.AssertStillServingAsync();
     }
 
     [Theory]
