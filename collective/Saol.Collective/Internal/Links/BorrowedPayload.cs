@@ -16,9 +16,12 @@ internal sealed class BorrowedPayload : SegmentPayload
 
     public BorrowedPayload(Memory<float> values, SendTracker tracker)
     {
+        if (!tracker.TryLend())
+        {
+            throw new InvalidOperationException("a collective lent its buffer after it had finished");
+        }
         _bytes = new FloatBytes(values);
         _tracker = tracker;
-        tracker.Lend();
     }
 
     public override ReadOnlyMemory<byte> Memory => _bytes.Memory;
@@ -30,9 +33,26 @@ internal sealed class BorrowedPayload : SegmentPayload
 internal sealed class SendTracker
 {
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // One for the collective itself until it drains, plus one per payload out.
     private int _lent = 1;
+    private int _draining;
 
-    public void Lend() => Interlocked.Increment(ref _lent);
+    /// <summary>Counts one more payload out; false once the collective has drained (it no longer waits for any).</summary>
+    public bool TryLend()
+    {
+        while (true)
+        {
+            var lent = Volatile.Read(ref _lent);
+            if (lent == 0)
+            {
+                return false;
+            }
+            if (Interlocked.CompareExchange(ref _lent, lent + 1, lent) == lent)
+            {
+                return true;
+            }
+        }
+    }
 
     public void Return()
     {
@@ -42,10 +62,13 @@ internal sealed class SendTracker
         }
     }
 
-    /// <summary>Stops lending and completes when every lent payload has been returned.</summary>
+    /// <summary>Stops lending and completes when every lent payload has been returned (callable more than once).</summary>
     public Task DrainAsync()
     {
-        Return();
+        if (Interlocked.Exchange(ref _draining, 1) == 0)
+        {
+            Return();
+        }
         return _drained.Task;
     }
 }
@@ -83,15 +106,31 @@ internal sealed class FloatBytes(Memory<float> values) : MemoryManager<byte>
 }
 
 /// <summary>
-/// A segment whose float32 payload the link read straight into its place in the buffer being
-/// reduced (an all-gather segment of a collective that said where its values go): nothing to
-/// copy, nothing to return.
+/// A segment whose float32 payload the link reads straight into its place in the buffer being
+/// reduced (an all-gather segment of a collective that said where its values go): nothing to copy.
+/// Like a lent payload it counts against the collective's <see cref="SendTracker"/> from the moment
+/// the link starts writing into the buffer until it is disposed, so a collective that fails waits
+/// for a write in progress before it returns the buffer to its caller.
 /// </summary>
-internal sealed class LandedPayload(Memory<byte> destination) : SegmentPayload
+internal sealed class LandedPayload : SegmentPayload
 {
-    public override ReadOnlyMemory<byte> Memory => destination;
+    private readonly Memory<byte> _destination;
+    private SendTracker? _tracker;
 
-    public override void Dispose()
+    private LandedPayload(Memory<float> destination, SendTracker tracker)
     {
+        _destination = new FloatBytes(destination).Memory;
+        _tracker = tracker;
     }
+
+    /// <summary>A landing in <paramref name="destination"/>, or null when the collective has already finished (its buffer is its caller's again).</summary>
+    public static LandedPayload? TryCreate(Memory<float> destination, SendTracker tracker) =>
+        tracker.TryLend() ? new LandedPayload(destination, tracker) : null;
+
+    /// <summary>Where the payload goes.</summary>
+    public Span<byte> Destination => _destination.Span;
+
+    public override ReadOnlyMemory<byte> Memory => _destination;
+
+    public override void Dispose() => Interlocked.Exchange(ref _tracker, null)?.Return();
 }

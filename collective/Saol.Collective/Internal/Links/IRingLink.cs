@@ -23,7 +23,7 @@ internal interface IRingLink : IAsyncDisposable
     /// Offers where <paramref name="collective"/>'s incoming payloads may be written directly (see
     /// <see cref="SegmentMailbox.SetLanding"/>); a link may ignore it and deliver pooled payloads.
     /// </summary>
-    void SetLanding(long collective, Func<SegmentHeader, int, Memory<byte>?> destination);
+    void SetLanding(long collective, Func<SegmentHeader, int, LandedPayload?> destination);
 
     /// <summary>Drops the queue of a finished collective.</summary>
     void Release(long collective);

@@ -52,7 +52,7 @@ internal sealed class InProcessRing
             _mailbox.ReceiveAsync(collective, cancellationToken);
 
         // Payloads change owner without a copy here: nothing to land.
-        public void SetLanding(long collective, Func<SegmentHeader, int, Memory<byte>?> destination)
+        public void SetLanding(long collective, Func<SegmentHeader, int, LandedPayload?> destination)
         {
         }
 

@@ -15,7 +15,7 @@ namespace Saol.Collective.Internal.Links;
 internal sealed class SegmentMailbox
 {
     private readonly Dictionary<long, Channel<RingSegment>> _queues = [];
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, Func<SegmentHeader, int, Memory<byte>?>> _landings = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, Func<SegmentHeader, int, LandedPayload?>> _landings = new();
     private readonly Lock _lock = new();
     private Exception? _fault;
     private Exception? _closed;
@@ -71,10 +71,10 @@ internal sealed class SegmentMailbox
     /// place: <paramref name="destination"/> maps a header and payload size to the bytes to fill, or
     /// null for the usual pooled buffer. Dropped by <see cref="Release"/>.
     /// </summary>
-    public void SetLanding(long collective, Func<SegmentHeader, int, Memory<byte>?> destination) => _landings[collective] = destination;
+    public void SetLanding(long collective, Func<SegmentHeader, int, LandedPayload?> destination) => _landings[collective] = destination;
 
     /// <summary>Where a segment's payload should land, if its collective said so.</summary>
-    public Memory<byte>? Landing(SegmentHeader header, int size) =>
+    public LandedPayload? Landing(SegmentHeader header, int size) =>
         _fault is null && _landings.TryGetValue(header.Collective, out var destination) ? destination(header, size) : null;
 
     public void Release(long collective)

@@ -112,7 +112,7 @@ internal sealed class GrpcRingLink : IRingLink
     public ValueTask<Links.RingSegment> ReceiveAsync(long collective, CancellationToken cancellationToken) =>
         _mailbox.ReceiveAsync(collective, cancellationToken);
 
-    public void SetLanding(long collective, Func<SegmentHeader, int, Memory<byte>?> destination) => _mailbox.SetLanding(collective, destination);
+    public void SetLanding(long collective, Func<SegmentHeader, int, LandedPayload?> destination) => _mailbox.SetLanding(collective, destination);
 
     public void Release(long collective) => _mailbox.Release(collective);
 
@@ -211,7 +211,7 @@ internal sealed class GrpcRingLink : IRingLink
     }
 
     // Where an incoming payload may be written directly: only a segment of this ring whose collective asked for it.
-    private Memory<byte>? Landing(Saol.Protos.V1.RingSegment message, int size) =>
+    private LandedPayload? Landing(Saol.Protos.V1.RingSegment message, int size) =>
         message.JobId == JobId && message.Generation == Generation && message.SenderRank == Left.Rank && PeerHeaders.FromWire(message) is { } header
             ? _mailbox.Landing(header, size)
             : null;

@@ -50,7 +50,7 @@ internal static class RingWire
     /// <param name="landing">Given the fields that came before the payload and its size, where to
     /// write the payload instead of a pooled buffer (a <see cref="LandedPayload"/> is returned), or null.</param>
     /// <exception cref="InvalidDataException">The bytes are not a RingSegment.</exception>
-    public static (RingSegment Header, SegmentPayload? Payload) Read(StreamingServerCall call, int length, Func<RingSegment, int, Memory<byte>?>? landing = null)
+    public static (RingSegment Header, SegmentPayload? Payload) Read(StreamingServerCall call, int length, Func<RingSegment, int, LandedPayload?>? landing = null)
     {
         var rest = new List<byte>(64);
         SegmentPayload? payload = null;
@@ -84,10 +84,15 @@ internal static class RingWire
                         {
                             rest.RemoveRange(fieldStart, rest.Count - fieldStart);
                             payload?.Dispose();
-                            if (landing?.Invoke(Parse(rest), (int)size) is { } destination && destination.Length == (int)size)
+                            if (landing?.Invoke(Parse(rest), (int)size) is { } landed)
                             {
-                                call.ReadMessage(destination.Span);
-                                payload = new LandedPayload(destination);
+                                // Owned before the read starts: a read that fails still releases it.
+                                payload = landed;
+                                if (landed.Memory.Length != (int)size)
+                                {
+                                    throw new InvalidDataException($"RingSegment: a {size}-byte payload offered a {landed.Memory.Length}-byte destination");
+                                }
+                                call.ReadMessage(landed.Destination);
                             }
                             else
                             {

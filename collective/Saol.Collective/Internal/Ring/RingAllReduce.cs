@@ -62,7 +62,7 @@ internal sealed partial class RingAllReduce : IAllReduce
         var lent = new SendTracker();
         if (_options.WireFormat == WireFormat.Float32)
         {
-            _link.SetLanding(collective, (header, size) => Landing(buffer, layout, header, size));
+            _link.SetLanding(collective, (header, size) => Landing(buffer, layout, header, size, lent));
         }
         try
         {
@@ -157,7 +157,7 @@ internal sealed partial class RingAllReduce : IAllReduce
 
     // An all-gather segment of float32 values goes straight to its place in the buffer: the owner's
     // final bytes, which this rank keeps verbatim anyway. Only chunks this rank gathers qualify.
-    private Memory<byte>? Landing(Memory<float> buffer, RingLayout layout, SegmentHeader header, int size)
+    private LandedPayload? Landing(Memory<float> buffer, RingLayout layout, SegmentHeader header, int size, SendTracker lent)
     {
         if (header.Phase != RingPhase.AllGather || header.Format != WireFormat.Float32 || header.TotalElements != buffer.Length
             || (uint)header.Chunk >= (uint)WorldSize || header.Chunk == layout.Behind(Rank, -1) || (uint)header.Segment >= (uint)layout.SegmentCount(header.Chunk))
@@ -165,7 +165,7 @@ internal sealed partial class RingAllReduce : IAllReduce
             return null;
         }
         var (start, length) = layout.Segment(header.Chunk, header.Segment);
-        return length * sizeof(float) == size ? new FloatBytes(buffer.Slice(start, length)).Memory : null;
+        return length * sizeof(float) == size ? LandedPayload.TryCreate(buffer.Slice(start, length), lent) : null;
     }
 
     private async Task AllGatherAsync(long collective, Memory<float> buffer, RingLayout layout, SendTracker lent, CancellationToken ct)
@@ -177,8 +177,9 @@ internal sealed partial class RingAllReduce : IAllReduce
             {
                 var (start, length) = layout.Segment(chunk, g);
                 var segment = await ReceiveAsync(Header(collective, RingPhase.AllGather, t, chunk, g, buffer.Length), length, ct).ConfigureAwait(false);
-                if (segment.Payload is LandedPayload)
+                if (segment.Payload is LandedPayload landed)
                 {
+                    landed.Dispose();
                     // Already in place; forward it from there.
                     if (t < WorldSize - 2)
                     {
