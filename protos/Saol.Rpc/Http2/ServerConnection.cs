@@ -97,6 +97,9 @@ internal sealed class ServerConnection
         _socket.Close();
     }
 
+    /// <summary>Closes the socket without a goodbye: blocked reads and writes fail at once.</summary>
+    public void CloseAbruptly() => _socket.Close();
+
     /// <summary>
     /// Reads up to <paramref name="destination"/>.Length bytes of <paramref name="call"/>'s request
     /// body, processing the frames in between; 0 when the client has ended its stream.

@@ -141,7 +141,19 @@ public sealed class StreamingServer : IAsyncDisposable
                 StreamingLog.AcceptFailed(_logger, ex.Message);
                 continue;
             }
-            var connection = new ServerConnection(new Http2Socket(accepted), _options, _handlers, _logger);
+            Http2Socket socket;
+            try
+            {
+                socket = new Http2Socket(accepted);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // The peer went away between accept and setup.
+                accepted.Dispose();
+                StreamingLog.AcceptFailed(_logger, ex.Message);
+                continue;
+            }
+            var connection = new ServerConnection(socket, _options, _handlers, _logger);
             var thread = new Thread(() =>
             {
                 try

@@ -153,6 +153,17 @@ public sealed class StreamingServerCall
         return Complete(status, default, trailers);
     }
 
+    /// <summary>
+    /// Ends the call (CANCELLED, unless it had already ended) and closes the connection it arrived
+    /// on: a read blocked in this call fails at once, and the client sees its connection drop.
+    /// For a peer that stopped in the middle of a message; callable from any thread.
+    /// </summary>
+    public void CloseConnection()
+    {
+        Break(new Status(StatusCode.Cancelled, "the server closed the connection"));
+        _connection.CloseAbruptly();
+    }
+
     /// <summary>Sends the response (OK with <paramref name="response"/>) or an error status; the first completion wins.</summary>
     internal bool Complete(Status status, ReadOnlySpan<byte> response, Metadata? trailers)
     {

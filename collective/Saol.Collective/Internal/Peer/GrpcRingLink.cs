@@ -39,6 +39,9 @@ internal sealed class GrpcRingLink : IRingLink
     private readonly SegmentMailbox _mailbox = new();
     private readonly Channel<Links.RingSegment> _outgoing;
     private readonly TaskCompletionSource _pumped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Wakes the sending thread directly (not through the thread pool) when a segment is queued or the queue completes.
+    private readonly SemaphoreSlim _queued = new(0);
+    private Timer? _hardClose;
     private StreamingClientCall? _call;
     private StreamingServerCall? _incoming;
     private Exception? _fault;
@@ -97,6 +100,7 @@ internal sealed class GrpcRingLink : IRingLink
                 throw fault;
             }
             await _outgoing.Writer.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+            _queued.Release();
         }
         catch (Exception ex)
         {
@@ -129,9 +133,20 @@ internal sealed class GrpcRingLink : IRingLink
         {
             queued.Payload.Dispose();
         }
+        _queued.Release();
         // Ends the incoming call with ABORTED: the left neighbour learns of it.
         AbortIncoming(error);
-        // The pump sees the completed queue, sends the abort message and cancels the call.
+        // The pump sees the completed queue, sends the abort message and cancels the call. A read or
+        // write blocked on a neighbour that stopped mid-frame would hold the caller's buffer (a lent
+        // send, a landing): after the grace for the abort to travel, both connections are closed,
+        // which fails any such I/O at once.
+        _hardClose = new Timer(_ => CloseConnections(), null, s_abortGrace, Timeout.InfiniteTimeSpan);
+    }
+
+    private void CloseConnections()
+    {
+        _call?.Cancel();
+        Volatile.Read(ref _incoming)?.CloseConnection();
     }
 
     /// <summary>
@@ -240,6 +255,7 @@ internal sealed class GrpcRingLink : IRingLink
         }
         _service.Unregister(this);
         _outgoing.Writer.TryComplete();
+        _queued.Release();
         if (_call is null)
         {
             // Never connected: no sending thread to wait for.
@@ -262,6 +278,12 @@ internal sealed class GrpcRingLink : IRingLink
         }
         _mailbox.TryFault(new ObjectDisposedException(nameof(GrpcRingLink), $"rank {Rank}'s ring for job {JobId} generation {Generation} was disposed"));
         _call?.Dispose();
+        if (Volatile.Read(ref _fault) is not null)
+        {
+            // A broken ring's connections go now, not at the end of the abort grace.
+            _hardClose?.Dispose();
+            CloseConnections();
+        }
     }
 
     // The sending thread: writes each queued segment with a blocking write straight from its
@@ -276,10 +298,11 @@ internal sealed class GrpcRingLink : IRingLink
                 {
                     if (!_outgoing.Reader.TryRead(out var segment))
                     {
-                        if (!_outgoing.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                        if (_outgoing.Reader.Completion.IsCompleted)
                         {
                             break;
                         }
+                        _queued.Wait();
                         continue;
                     }
                     using (segment.Payload)

@@ -160,7 +160,8 @@ internal sealed partial class RingAllReduce : IAllReduce
     private LandedPayload? Landing(Memory<float> buffer, RingLayout layout, SegmentHeader header, int size, SendTracker lent)
     {
         if (header.Phase != RingPhase.AllGather || header.Format != WireFormat.Float32 || header.TotalElements != buffer.Length
-            || (uint)header.Chunk >= (uint)WorldSize || header.Chunk == layout.Behind(Rank, -1) || (uint)header.Segment >= (uint)layout.SegmentCount(header.Chunk))
+            || (uint)header.Chunk >= (uint)WorldSize || header.Chunk == layout.Behind(Rank, -1) || (uint)header.Segment >= (uint)layout.SegmentCount(header.Chunk)
+            || header.Step != layout.Behind(Rank, header.Chunk))
         {
             return null;
         }
