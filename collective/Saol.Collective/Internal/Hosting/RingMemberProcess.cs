@@ -179,6 +179,20 @@ internal sealed class RingMemberChild : IDisposable
     /// <summary>Kills the child at once (SIGKILL): its sockets close without any goodbye.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 
+    /// <summary>Freezes the child (SIGSTOP): its connections stay open but nothing more is read or written — a hung node.</summary>
+    public void Freeze()
+    {
+        if (Stop(_process.Id, SigStop) != 0)
+        {
+            throw new InvalidOperationException($"kill(SIGSTOP) of {_process.Id} failed with errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    private const int SigStop = 19;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Stop(int pid, int signal);
+
     public void Dispose()
     {
         if (!_process.HasExited)

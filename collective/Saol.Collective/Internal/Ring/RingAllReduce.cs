@@ -237,6 +237,24 @@ internal sealed partial class RingAllReduce : IAllReduce
         }
     }
 
+    /// <summary>
+    /// Before a rank blames its silent left neighbour, a short grace: that neighbour may itself be
+    /// waiting on a hung rank further left and about to say so (its abort names the rank that
+    /// failed first, and then fails the receive with that error instead). Null when still nothing came.
+    /// </summary>
+    private async Task<RingSegment?> ArrivesWithinGraceAsync(Task<RingSegment> pending, CancellationToken ct)
+    {
+        var grace = TimeSpan.FromMilliseconds(Math.Min(1000, _options.Timeout.TotalMilliseconds / 4));
+        try
+        {
+            return await pending.WaitAsync(grace, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
     private async ValueTask<RingSegment> ReceiveAsync(SegmentHeader expected, int elements, CancellationToken ct)
     {
         RingSegment segment;
@@ -247,17 +265,29 @@ internal sealed partial class RingAllReduce : IAllReduce
         }
         else
         {
+            var pending = receive.AsTask();
             try
             {
-                segment = await receive.AsTask().WaitAsync(_options.Timeout, ct).ConfigureAwait(false);
+                segment = await pending.WaitAsync(_options.Timeout, ct).ConfigureAwait(false);
             }
             catch (TimeoutException ex)
             {
+                if (await ArrivesWithinGraceAsync(pending, ct).ConfigureAwait(false) is { } late)
+                {
+                    // The left neighbour was slow, not gone.
+                    return Checked(late, expected, elements);
+                }
                 throw new CollectiveException(
                     $"rank {Rank}: no segment from left neighbour {_link.Left} for {_options.Timeout.TotalSeconds:0.###} s, waiting for {expected}", ex)
                 { PeerRank = _link.Left.Rank, PeerAddress = _link.Left.Address, Collective = expected.Collective };
             }
         }
+        return Checked(segment, expected, elements);
+    }
+
+    // The segment must be the one expected next, of the expected size.
+    private RingSegment Checked(RingSegment segment, SegmentHeader expected, int elements)
+    {
         if (segment.Header != expected || segment.Payload.Memory.Length != elements * _bytesPerElement)
         {
             segment.Payload.Dispose();
