@@ -39,8 +39,6 @@ internal sealed class GrpcRingLink : IRingLink
     private readonly SegmentMailbox _mailbox = new();
     private readonly Channel<Links.RingSegment> _outgoing;
     private readonly TaskCompletionSource _pumped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    // Wakes the sending thread directly (not through the thread pool) when a segment is queued or the queue completes.
-    private readonly SemaphoreSlim _queued = new(0);
     private Timer? _hardClose;
     private StreamingClientCall? _call;
     private StreamingServerCall? _incoming;
@@ -100,7 +98,6 @@ internal sealed class GrpcRingLink : IRingLink
                 throw fault;
             }
             await _outgoing.Writer.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
-            _queued.Release();
         }
         catch (Exception ex)
         {
@@ -133,7 +130,6 @@ internal sealed class GrpcRingLink : IRingLink
         {
             queued.Payload.Dispose();
         }
-        _queued.Release();
         // Ends the incoming call with ABORTED: the left neighbour learns of it.
         AbortIncoming(error);
         // The pump sees the completed queue, sends the abort message and cancels the call. A read or
@@ -255,7 +251,6 @@ internal sealed class GrpcRingLink : IRingLink
         }
         _service.Unregister(this);
         _outgoing.Writer.TryComplete();
-        _queued.Release();
         if (_call is null)
         {
             // Never connected: no sending thread to wait for.
@@ -298,11 +293,10 @@ internal sealed class GrpcRingLink : IRingLink
                 {
                     if (!_outgoing.Reader.TryRead(out var segment))
                     {
-                        if (_outgoing.Reader.Completion.IsCompleted)
+                        if (!_outgoing.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
                         {
                             break;
                         }
-                        _queued.Wait();
                         continue;
                     }
                     using (segment.Payload)
