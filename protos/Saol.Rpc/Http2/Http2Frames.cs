@@ -184,6 +184,52 @@ internal static class Http2Frames
         socket.WriteFrame(new FrameHeader(8, FrameType.Ping, FrameFlags.None, 0), payload);
     }
 
+    /// <summary>
+    /// Reads a SETTINGS frame of the peer and applies what governs this end's sending: a tighter
+    /// limit at once, a looser one (larger frames, a larger initial window) only once the ACK is
+    /// on the wire — the peer enforces its old limits until it has that ACK, and a frame written
+    /// in between by another thread must still fit them.
+    /// </summary>
+    public static void ApplySettings(Http2Socket socket, FrameHeader header, PeerSettings peer, SendWindow window, int streamId)
+    {
+        int? looserFrameSize = null;
+        long? looserWindow = null;
+        foreach (var (id, value) in ReadSettings(socket, header))
+        {
+            if (id == SettingId.MaxFrameSize)
+            {
+                looserFrameSize = value > (uint)peer.MaxFrameSize ? (int)value : null;
+                if (looserFrameSize is null)
+                {
+                    peer.MaxFrameSize = (int)value;
+                }
+            }
+            else if (id == SettingId.InitialWindowSize)
+            {
+                looserWindow = value > peer.InitialWindowSize ? value : null;
+                if (looserWindow is null)
+                {
+                    window.ShiftStream(value - peer.InitialWindowSize, streamId);
+                    peer.InitialWindowSize = value;
+                }
+            }
+        }
+        if (header.Has(FrameFlags.Ack))
+        {
+            return;
+        }
+        WriteSettingsAck(socket);
+        if (looserFrameSize is { } frameSize)
+        {
+            peer.MaxFrameSize = frameSize;
+        }
+        if (looserWindow is { } initial)
+        {
+            window.ShiftStream(initial - peer.InitialWindowSize, streamId);
+            peer.InitialWindowSize = initial;
+        }
+    }
+
     /// <summary>Reads a PING payload and answers it (unless it is itself an answer).</summary>
     public static void HandlePing(Http2Socket socket, FrameHeader header)
     {
@@ -269,4 +315,20 @@ internal static class Http2Frames
         block.AddRange(fragment);
         socket.Skip(padding);
     }
+}
+
+/// <summary>The peer's SETTINGS that govern what this end sends, as <see cref="Http2Frames.ApplySettings"/> keeps them.</summary>
+internal sealed class PeerSettings
+{
+    private volatile int _maxFrameSize = Http2Protocol.DefaultMaxFrameSize;
+
+    /// <summary>SETTINGS_MAX_FRAME_SIZE in effect (read by writing threads).</summary>
+    public int MaxFrameSize
+    {
+        get => _maxFrameSize;
+        set => _maxFrameSize = value;
+    }
+
+    /// <summary>SETTINGS_INITIAL_WINDOW_SIZE in effect (the reading thread's only).</summary>
+    public long InitialWindowSize { get; set; } = Http2Protocol.DefaultWindowSize;
 }

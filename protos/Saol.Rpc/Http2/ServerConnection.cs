@@ -22,8 +22,7 @@ internal sealed class ServerConnection
     private readonly HpackDecoder _decoder = new(maxHeaderListSize: Http2Frames.MaxHeaderBlockSize);
     private readonly SendWindow _sendWindow = new();
     private readonly byte[]? _expectedAuthorization;
-    private int _peerMaxFrameSize = Http2Protocol.DefaultMaxFrameSize;
-    private long _peerInitialWindow = Http2Protocol.DefaultWindowSize;
+    private readonly PeerSettings _peer = new();
     private long _connectionUnacknowledged;
     // What the client may still send before the next WINDOW_UPDATE: advertised, less received, plus credited.
     private long _connectionReceiveWindow;
@@ -157,7 +156,7 @@ internal sealed class ServerConnection
         {
             var id = call.StreamId;
             var messageSize = GrpcProtocol.FrameHeaderSize + response.Length;
-            if (status.StatusCode == StatusCode.OK && (messageSize > _peerMaxFrameSize || !_sendWindow.TryTake(messageSize)))
+            if (status.StatusCode == StatusCode.OK && (messageSize > _peer.MaxFrameSize || !_sendWindow.TryTake(messageSize)))
             {
                 status = new Status(StatusCode.ResourceExhausted, $"the {response.Length}-byte response does not fit the client's frame size or flow-control window");
             }
@@ -166,13 +165,13 @@ internal sealed class ServerConnection
                 var message = new byte[messageSize];
                 System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(1), (uint)response.Length);
                 response.CopyTo(message.AsSpan(GrpcProtocol.FrameHeaderSize));
-                Http2Frames.WriteHeaderBlock(_socket, id, endStream: false, ResponseHeaders(), _peerMaxFrameSize);
+                Http2Frames.WriteHeaderBlock(_socket, id, endStream: false, ResponseHeaders(), _peer.MaxFrameSize);
                 _socket.WriteFrame(new FrameHeader(message.Length, FrameType.Data, FrameFlags.None, id), message);
-                Http2Frames.WriteHeaderBlock(_socket, id, endStream: true, Trailers(status, trailers, trailersOnly: false), _peerMaxFrameSize);
+                Http2Frames.WriteHeaderBlock(_socket, id, endStream: true, Trailers(status, trailers, trailersOnly: false), _peer.MaxFrameSize);
             }
             else
             {
-                Http2Frames.WriteHeaderBlock(_socket, id, endStream: true, Trailers(status, trailers, trailersOnly: true), _peerMaxFrameSize);
+                Http2Frames.WriteHeaderBlock(_socket, id, endStream: true, Trailers(status, trailers, trailersOnly: true), _peer.MaxFrameSize);
                 RpcLog.CallRefused(_logger, call.Method, status.StatusCode, status.Detail);
             }
             if (!call.RemoteEnded)
@@ -255,22 +254,7 @@ internal sealed class ServerConnection
                 }
                 break;
             case FrameType.Settings:
-                foreach (var (id, value) in Http2Frames.ReadSettings(_socket, header))
-                {
-                    if (id == SettingId.MaxFrameSize)
-                    {
-                        _peerMaxFrameSize = (int)value;
-                    }
-                    else if (id == SettingId.InitialWindowSize)
-                    {
-                        _sendWindow.ShiftStream(value - _peerInitialWindow, _reading?.StreamId ?? 0);
-                        _peerInitialWindow = value;
-                    }
-                }
-                if (!header.Has(FrameFlags.Ack))
-                {
-                    Http2Frames.WriteSettingsAck(_socket);
-                }
+                Http2Frames.ApplySettings(_socket, header, _peer, _sendWindow, _reading?.StreamId ?? 0);
                 break;
             case FrameType.Ping:
                 Http2Frames.HandlePing(_socket, header);
@@ -445,7 +429,7 @@ internal sealed class ServerConnection
             RemoteEnded = header.Has(FrameFlags.EndStream),
             ReceiveWindow = _options.InitialStreamWindowSize,
         };
-        _sendWindow.ResetStream(_peerInitialWindow);
+        _sendWindow.ResetStream(_peer.InitialWindowSize);
         _reading = call;
         try
         {

@@ -37,6 +37,9 @@ public sealed class StreamingClientCall : IDisposable
     // The receive window for the (small) response.
     private const int ResponseWindow = 1024 * 1024;
 
+    // How long a failed write waits for the server's last word before reporting the broken connection.
+    private static readonly TimeSpan s_answerGrace = TimeSpan.FromSeconds(1);
+
     private readonly Uri _address;
     private readonly string _method;
     private readonly StreamingClientOptions _options;
@@ -46,8 +49,7 @@ public sealed class StreamingClientCall : IDisposable
     private readonly HpackDecoder _decoder = new(maxHeaderListSize: Http2Frames.MaxHeaderBlockSize);
     private readonly TaskCompletionSource<byte[]> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Metadata _responseTrailers = [];
-    private volatile int _peerMaxFrameSize = Http2Protocol.DefaultMaxFrameSize;
-    private long _peerInitialWindow = Http2Protocol.DefaultWindowSize;
+    private readonly PeerSettings _peer = new();
     private bool _requestCompleted;
     private int _ended;
 
@@ -110,7 +112,7 @@ public sealed class StreamingClientCall : IDisposable
             ReadOnlySpan<byte> a = first, b = body;
             while (!a.IsEmpty || !b.IsEmpty)
             {
-                var size = _sendWindow.Take(Math.Min(a.Length + b.Length, _peerMaxFrameSize));
+                var size = _sendWindow.Take(Math.Min(a.Length + b.Length, _peer.MaxFrameSize));
                 var fromA = Math.Min(size, a.Length);
                 var fromB = size - fromA;
                 socket.WriteFrame(new FrameHeader(size, FrameType.Data, FrameFlags.None, StreamId), a[..fromA], b[..fromB]);
@@ -253,22 +255,7 @@ public sealed class StreamingClientCall : IDisposable
                 switch (header.Type)
                 {
                     case FrameType.Settings:
-                        foreach (var (id, value) in Http2Frames.ReadSettings(socket, header))
-                        {
-                            if (id == SettingId.MaxFrameSize)
-                            {
-                                _peerMaxFrameSize = (int)value;
-                            }
-                            else if (id == SettingId.InitialWindowSize)
-                            {
-                                _sendWindow.ShiftStream(value - _peerInitialWindow, StreamId);
-                                _peerInitialWindow = value;
-                            }
-                        }
-                        if (!header.Has(FrameFlags.Ack))
-                        {
-                            Http2Frames.WriteSettingsAck(socket);
-                        }
+                        Http2Frames.ApplySettings(socket, header, _peer, _sendWindow, StreamId);
                         break;
                     case FrameType.Ping:
                         Http2Frames.HandlePing(socket, header);
@@ -432,6 +419,16 @@ public sealed class StreamingClientCall : IDisposable
 
     private RpcException Broken(Exception ex)
     {
+        // A server that ends the call or the connection (trailers, RST_STREAM, GOAWAY) and closes
+        // makes the write fail first: give the reading thread a moment to take what it said.
+        try
+        {
+            _response.Task.Wait(s_answerGrace);
+        }
+        catch (AggregateException)
+        {
+            // It ended with an error: that is the answer taken below.
+        }
         var error = new RpcException(new Status(StatusCode.Unavailable, $"the connection to {_address} broke: {ex.Message}"));
         End(error);
         return _response.Task.Exception?.GetBaseException() as RpcException ?? error;
